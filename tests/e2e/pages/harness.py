@@ -1,0 +1,114 @@
+"""Test harness page: drives the real library in the real page for the e2e tests.
+
+Playwright calls the functions below through `window` with JSON strings; objects whose key order
+matters arrive as lists of [key, value] pairs (MicroPython's dicts are not ordered). Everything the
+library does is recorded in `events`, which the tests read back with `amEvents()`.
+
+    amSetup('{"rsid": "e2e", "register": ["pre", "post", "failure"], "post_args": ["a", 2]}')
+    amTrack('{"call": "t", "label": "first"}')
+    JSON.parse(amEvents())   // [{"type": "pre", ...}, {"type": "post", ...}, {"type": "outcome", ...}]
+"""
+
+import json
+
+import js
+from pyscript.ffi import create_proxy
+
+from appmeasurement import AppMeasurement, browser
+
+events = []
+state = {"s": None}
+
+
+def _record(kind, **fields):
+    fields["type"] = kind
+    events.append(fields)
+
+
+def _register(s, names, post_args):
+    for name in names:
+        if name == "pre":
+            s.registerPreTrackCallback(lambda url: _record("pre", url=url))
+        elif name == "post":
+            s.registerPostTrackCallback(lambda url, *args: _record("post", url=url, args=list(args)), *post_args)
+        elif name == "post-no-params":
+            s.registerPostTrackCallback(lambda: _record("post-no-params"))
+        elif name == "failure":
+            s.registerFailureTrackCallback(lambda url, reason: _record("failure", url=url, reason=reason))
+        elif name == "raising-post":
+            s.registerPostTrackCallback(_raising)
+        elif name == "loop-post":
+            s.registerPostTrackCallback(lambda url: _record("loop", status=s.t().outcome.status))
+        elif name == "loop-pre":
+            s.registerPreTrackCallback(lambda url: _record("loop", status=s.tl(True, "o", "x").outcome.status))
+        elif name == "clear-post":
+            s.registerPostTrackCallback(lambda: s.clearVars())
+        else:
+            raise ValueError("unknown registration %r" % name)
+
+
+def _raising(url):
+    raise RuntimeError("deliberate failure in a post-track callback")
+
+
+def setup(spec_json):
+    spec = json.loads(spec_json)
+    s = AppMeasurement(spec["rsid"])
+    s.trackingServer = spec.get("trackingServer") or js.location.host
+    s.ssl = False
+    for key, value in spec.get("vars", []):
+        setattr(s, key, value)
+    _register(s, spec.get("register", []), spec.get("post_args", []))
+    state["s"] = s
+    events.clear()
+
+
+def _element(spec):
+    anchor = js.document.createElement("a")
+    anchor.setAttribute("href", spec["href"])
+    js.document.body.appendChild(anchor)
+    return anchor
+
+
+def track(call_json):
+    call = json.loads(call_json)
+    s = state["s"]
+    args = call.get("args", [])
+    label = call.get("label")
+    if call["call"] == "t":
+        hit = s.t(*args)
+    else:
+        if args and isinstance(args[0], dict) and "href" in args[0]:
+            args = [_element(args[0])] + list(args[1:])
+        hit = s.tl(*args)
+    hit.add_done_callback(lambda outcome: _record("outcome", label=label, **outcome.as_dict()))
+    return label
+
+
+def set_vars(pairs_json):
+    s = state["s"]
+    for key, value in json.loads(pairs_json):
+        setattr(s, key, value)
+
+
+def read_events(*_):
+    return json.dumps(events)
+
+
+def stats(*_):
+    s = state["s"]
+    result = {"live_proxies": browser.live_proxies()}
+    if s is not None:
+        result.update(s._queue.stats())
+    return json.dumps(result)
+
+
+for name, fn in (
+    ("amSetup", setup),
+    ("amTrack", track),
+    ("amSet", set_vars),
+    ("amEvents", read_events),
+    ("amStats", stats),
+):
+    setattr(js.window, name, create_proxy(fn))
+js.document.documentElement.dataset.ready = "1"
