@@ -6,6 +6,7 @@ a worker without cross-origin isolation).
 
     from appmeasurement.browser import BrowserEnvironment, BrowserTransport
     env, transport = BrowserEnvironment(), BrowserTransport()
+    env.location_href()                                    # location.href
     token = transport.send_image(url, on_load, on_error)   # a real `new Image()` beacon
 
 Every JS proxy made for a request is destroyed when the request settles (`release`) and every timer
@@ -107,8 +108,137 @@ class _Timer:
             _destroy(proxy)
 
 
-class BrowserConsole:
-    """console.log / warn / error."""
+def _text(value):
+    """A JS property as a str, "" when it is not a string (undefined, null, SVG objects...)."""
+    return value if isinstance(value, str) else ""
+
+
+def _attribute(element, name):
+    return _text(element.getAttribute(name)) if hasattr(element, "getAttribute") else ""
+
+
+_LABEL_SKIP = ("SCRIPT", "STYLE", "LINK", "CANVAS")
+
+
+def _label(element):
+    """ActivityMap's fallback link text: the first alt, title or IMG src in document order."""
+    name = _text(element.nodeName).upper()
+    if name in _LABEL_SKIP:
+        return ""
+    if element.nodeType == 1:
+        for attr in ("alt", "title"):
+            value = _attribute(element, attr)
+            if value:
+                return value
+        if name == "IMG":
+            src = _attribute(element, "src") or _text(element.src)
+            if src:
+                return src
+    children = element.childNodes
+    for i in range(children.length if children else 0):
+        found = _label(children.item(i))
+        if found:
+            return found
+    return ""
+
+
+def _element_info(element):
+    from .environment import ElementInfo
+
+    parent = element.parentElement
+    onclick = element.onclick
+    return ElementInfo(
+        tag_name=_text(element.tagName),
+        node_name=_text(element.nodeName),
+        type=_text(element.type),
+        href=_text(element.href),
+        protocol=_text(element.protocol),
+        host=_text(element.host),
+        onclick=str(js.String.new(onclick)) if onclick else "",
+        value=_text(element.value),
+        inner_text=_text(element.innerText),
+        text_content=_text(element.textContent),
+        src=_text(element.src),
+        region_id=_attribute(element, "data-id") or _attribute(element, "id"),
+        s_object_id=_attribute(element, "data-s-object-id") or _attribute(element, "s-object-id"),
+        label=_label(element),
+        parent=_element_info(parent) if parent else None,
+        node=element,
+    )
+
+
+class BrowserEnvironment:
+    """The page's facts, read from the DOM (the Environment contract in environment.py)."""
+
+    def now_ms(self):
+        return int(js.Date.now())
+
+    def local_time(self):
+        d = js.Date.new()
+        return (
+            int(d.getDate()),
+            int(d.getMonth()),
+            int(d.getFullYear()),
+            int(d.getHours()),
+            int(d.getMinutes()),
+            int(d.getSeconds()),
+            int(d.getDay()),
+            int(d.getTimezoneOffset()),
+        )
+
+    def random(self):
+        return float(js.Math.random())
+
+    def location_href(self):
+        return _text(js.location.href)
+
+    def location_protocol(self):
+        return _text(js.location.protocol)
+
+    def location_host(self):
+        return _text(js.location.host)
+
+    def location_hostname(self):
+        return _text(js.location.hostname)
+
+    def location_pathname(self):
+        return _text(js.location.pathname)
+
+    def document_referrer(self):
+        return _text(js.document.referrer)
+
+    def get_cookies(self):
+        return _text(js.document.cookie)
+
+    def set_cookie(self, cookie_string):
+        js.document.cookie = cookie_string
+
+    def screen(self):
+        screen, window = js.screen, js.window
+        root = js.document.documentElement
+        return {
+            "width": int(screen.width),
+            "height": int(screen.height),
+            "color_depth": int(screen.pixelDepth or screen.colorDepth),
+            "inner_width": int(window.innerWidth or root.offsetWidth),
+            "inner_height": int(window.innerHeight or root.offsetHeight),
+            "java_enabled": bool(js.navigator.javaEnabled()),
+        }
+
+    def element_info(self, obj):
+        if obj is None or isinstance(obj, (bool, int, float, str, dict, list, tuple)):
+            return None
+        try:
+            is_element = obj.nodeType == 1
+        except Exception:  # a Python object or a JS value without nodeType
+            return None
+        return _element_info(obj) if is_element else None
+
+    def has_send_beacon(self):
+        return js.navigator.sendBeacon is not None and bool(js.navigator.sendBeacon)
+
+    def navigate(self, url):
+        js.document.location.href = url
 
     def log(self, message):
         js.console.log(str(message))
