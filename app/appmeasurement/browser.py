@@ -109,12 +109,17 @@ class _Timer:
 
 
 def _text(value):
-    """A JS property as a str, "" when it is not a string (undefined, null, SVG objects...)."""
+    """A JS value as a str, "" when it is not a string (undefined, null, SVG objects...)."""
     return value if isinstance(value, str) else ""
 
 
+def _prop(obj, name):
+    # MicroPython's JsProxy raises AttributeError for an undefined property; Pyodide returns None.
+    return getattr(obj, name, None)
+
+
 def _attribute(element, name):
-    return _text(element.getAttribute(name)) if hasattr(element, "getAttribute") else ""
+    return _text(element.getAttribute(name)) if _prop(element, "getAttribute") is not None else ""
 
 
 _LABEL_SKIP = ("SCRIPT", "STYLE", "LINK", "CANVAS")
@@ -122,19 +127,19 @@ _LABEL_SKIP = ("SCRIPT", "STYLE", "LINK", "CANVAS")
 
 def _label(element):
     """ActivityMap's fallback link text: the first alt, title or IMG src in document order."""
-    name = _text(element.nodeName).upper()
+    name = _text(_prop(element, "nodeName")).upper()
     if name in _LABEL_SKIP:
         return ""
-    if element.nodeType == 1:
+    if _prop(element, "nodeType") == 1:
         for attr in ("alt", "title"):
             value = _attribute(element, attr)
             if value:
                 return value
         if name == "IMG":
-            src = _attribute(element, "src") or _text(element.src)
+            src = _attribute(element, "src") or _text(_prop(element, "src"))
             if src:
                 return src
-    children = element.childNodes
+    children = _prop(element, "childNodes")
     for i in range(children.length if children else 0):
         found = _label(children.item(i))
         if found:
@@ -145,20 +150,20 @@ def _label(element):
 def _element_info(element):
     from .environment import ElementInfo
 
-    parent = element.parentElement
-    onclick = element.onclick
+    parent = _prop(element, "parentElement")
+    onclick = _prop(element, "onclick")
     return ElementInfo(
-        tag_name=_text(element.tagName),
-        node_name=_text(element.nodeName),
-        type=_text(element.type),
-        href=_text(element.href),
-        protocol=_text(element.protocol),
-        host=_text(element.host),
+        tag_name=_text(_prop(element, "tagName")),
+        node_name=_text(_prop(element, "nodeName")),
+        type=_text(_prop(element, "type")),
+        href=_text(_prop(element, "href")),
+        protocol=_text(_prop(element, "protocol")),
+        host=_text(_prop(element, "host")),
         onclick=str(js.String.new(onclick)) if onclick else "",
-        value=_text(element.value),
-        inner_text=_text(element.innerText),
-        text_content=_text(element.textContent),
-        src=_text(element.src),
+        value=_text(_prop(element, "value")),
+        inner_text=_text(_prop(element, "innerText")),
+        text_content=_text(_prop(element, "textContent")),
+        src=_text(_prop(element, "src")),
         region_id=_attribute(element, "data-id") or _attribute(element, "id"),
         s_object_id=_attribute(element, "data-s-object-id") or _attribute(element, "s-object-id"),
         label=_label(element),
