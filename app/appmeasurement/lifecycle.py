@@ -303,7 +303,7 @@ def _max_positional(fn):
     else:
         code = getattr(fn, "__code__", None)
     if code is None and func is None:
-        call = getattr(type(fn), "__call__", None)  # a callable instance
+        call = getattr(type(fn), "__call__", None)  # noqa: B004 (the method itself: its __code__)
         if call is not None:
             code, skip = getattr(call, "__code__", None), 1
     argcount = getattr(code, "co_argcount", None)

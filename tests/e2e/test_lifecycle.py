@@ -74,7 +74,9 @@ def test_post_track_runs_on_onload_with_the_url_the_collector_received(collector
     ],
     ids=["404", "500", "dropped-connection", "hanging-request-watchdog"],
 )
-def test_failed_hit_skips_post_track_and_takes_the_failure_path(collector, harness, fault, status, stored_status):
+def test_failed_hit_skips_post_track_and_takes_the_failure_path(
+    collector, harness, fault, status, stored_status
+):
     collector.add_fault(rsid=RSID, **fault)
     harness.setup(register=["pre", "post", "failure"], vars=[["pageName", "Home"]])
     harness.track("t", label="doomed")
@@ -106,7 +108,15 @@ def test_burst_of_200_hits_settles_in_call_order(collector, harness):
     assert names == ["p%d" % i for i in range(200)], "the collector received them in call order"
     posts = [e["url"] for e in harness.events("post")]
     assert posts == [o["url"] for o in outcomes]
-    assert harness.stats() == {"live_proxies": 0, "pending": 0, "in_flight": 0, "retry_timer": 0}
+    stats = harness.stats()
+    assert stats == {
+        "proxies": 2,
+        "images": 0,
+        "timers": 0,
+        "pending": 0,
+        "in_flight": 0,
+        "retry_timer": 0,
+    }, "after 200 hits the binding should hold only its two shared proxies, got %r" % stats
 
 
 def test_raising_callback_does_not_stop_the_others_or_the_hit(collector, harness):
@@ -146,7 +156,9 @@ def test_exit_link_is_sent_with_send_beacon_as_an_empty_body_post(collector, har
 
 
 def test_post_track_lambda_without_parameters_clears_vars_for_the_next_view(collector, harness):
-    harness.setup(register=["clear-post"], vars=[["pageName", "Home"], ["eVar1", "home-only"], ["prop1", "p"]])
+    harness.setup(
+        register=["clear-post"], vars=[["pageName", "Home"], ["eVar1", "home-only"], ["prop1", "p"]]
+    )
     harness.track("t", label="home")
     harness.wait_for_outcomes(1)
     harness.track("t", label="next")

@@ -22,7 +22,7 @@ CASES = json.loads(VECTORS.read_text(encoding="utf-8"))
 RUN_TIMEOUT_S = 600
 
 # The browser percent-encodes these in a URL's query before sending (WHATWG special-query set).
-_QUERY_ENCODE = set(b' "<>\'')
+_QUERY_ENCODE = set(b" \"<>'")
 
 
 def as_sent_by_browser(url):

@@ -250,7 +250,9 @@ def test_non_callable_is_refused_with_a_typeerror_naming_it(rig, fn):
         queue.register("post", fn)
 
 
-@pytest.mark.parametrize("beacon_accepts, status", [(True, LOADED), (False, FAILED)], ids=["accepted", "refused"])
+@pytest.mark.parametrize(
+    "beacon_accepts, status", [(True, LOADED), (False, FAILED)], ids=["accepted", "refused"]
+)
 def test_beacon_settles_when_the_browser_accepts_it(beacon_accepts, status):
     transport, console = FakeTransport(beacon_accepts=beacon_accepts), Console()
     queue = HitQueue(transport, console)

@@ -1,5 +1,7 @@
 """Test page: fires raw image beacons through the library's browser binding."""
 
+import json
+
 import js
 from pyscript.ffi import create_proxy
 
@@ -26,10 +28,10 @@ def fire_beacon(url):
     holder["token"] = transport.send_image(url, lambda: settle("load"), lambda: settle("error"))
 
 
-def live_proxies(*_):
-    return browser.live_proxies()
+def binding_stats(*_):
+    return json.dumps(browser.stats())
 
 
 js.window.fireBeacon = create_proxy(fire_beacon)
-js.window.liveProxies = create_proxy(live_proxies)
+js.window.bindingStats = create_proxy(binding_stats)
 js.document.documentElement.dataset.ready = "1"

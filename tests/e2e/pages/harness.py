@@ -17,12 +17,15 @@ from pyscript.ffi import create_proxy
 from appmeasurement import AppMeasurement, browser
 
 events = []
-state = {"s": None}
+counts = {}
+state = {"s": None, "record": True}
 
 
 def _record(kind, **fields):
-    fields["type"] = kind
-    events.append(fields)
+    counts[kind] = counts.get(kind, 0) + 1
+    if state["record"]:  # benchmarks count only, so the harness itself does not grow
+        fields["type"] = kind
+        events.append(fields)
 
 
 def _register(s, names, post_args):
@@ -30,7 +33,9 @@ def _register(s, names, post_args):
         if name == "pre":
             s.registerPreTrackCallback(lambda url: _record("pre", url=url))
         elif name == "post":
-            s.registerPostTrackCallback(lambda url, *args: _record("post", url=url, args=list(args)), *post_args)
+            s.registerPostTrackCallback(
+                lambda url, *args: _record("post", url=url, args=list(args)), *post_args
+            )
         elif name == "post-no-params":
             s.registerPostTrackCallback(lambda: _record("post-no-params"))
         elif name == "failure":
@@ -40,7 +45,9 @@ def _register(s, names, post_args):
         elif name == "loop-post":
             s.registerPostTrackCallback(lambda url: _record("loop", status=s.t().outcome.status))
         elif name == "loop-pre":
-            s.registerPreTrackCallback(lambda url: _record("loop", status=s.tl(True, "o", "x").outcome.status))
+            s.registerPreTrackCallback(
+                lambda url: _record("loop", status=s.tl(True, "o", "x").outcome.status)
+            )
         elif name == "clear-post":
             s.registerPostTrackCallback(lambda: s.clearVars())
         else:
@@ -60,7 +67,9 @@ def setup(spec_json):
         setattr(s, key, value)
     _register(s, spec.get("register", []), spec.get("post_args", []))
     state["s"] = s
+    state["record"] = spec.get("record", True)
     events.clear()
+    counts.clear()
 
 
 def _element(spec):
@@ -97,10 +106,24 @@ def read_events(*_):
 
 def stats(*_):
     s = state["s"]
-    result = {"live_proxies": browser.live_proxies()}
+    result = browser.stats()
     if s is not None:
         result.update(s._queue.stats())
     return json.dumps(result)
+
+
+def read_counts(*_):
+    return json.dumps(counts)
+
+
+def memory(*_):
+    """Python heap after a full collection: bytes in use (MicroPython) or live objects (Pyodide)."""
+    import gc
+
+    gc.collect()
+    if hasattr(gc, "mem_alloc"):
+        return json.dumps({"python_heap_bytes": gc.mem_alloc()})
+    return json.dumps({"python_objects": len(gc.get_objects())})
 
 
 for name, fn in (
@@ -109,6 +132,8 @@ for name, fn in (
     ("amSet", set_vars),
     ("amEvents", read_events),
     ("amStats", stats),
+    ("amCounts", read_counts),
+    ("amMemory", memory),
 ):
     setattr(js.window, name, create_proxy(fn))
 js.document.documentElement.dataset.ready = "1"

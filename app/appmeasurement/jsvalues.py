@@ -1,0 +1,227 @@
+"""JavaScript value semantics for the tracker: truthiness, ``String(value)`` and UTF-16 lengths.
+
+AppMeasurement.js decides what is sent with JS truthiness and turns values into text with JS
+``String()``; its length limits (255 for pageURL and hiers, 128 for the ActivityMap link, ...) count
+UTF-16 code units.  Python differs on all three (``[]`` is falsy, ``str(1.0)`` is ``"1.0"``,
+``len("🎉")`` is 1), so the tracker goes through this module whenever the difference could show on
+the wire.  Pure Python: runs in CPython, Pyodide and MicroPython (where ``bool`` is not an ``int``).
+
+    >>> js_string(100.0), js_string(1e21), js_string(True), js_string(0.1 + 0.2)
+    ('100', '1e+21', 'true', '0.30000000000000004')
+    >>> js_truthy(0), js_truthy("0"), js_truthy([])
+    (False, True, True)
+    >>> utf16_len("a🎉"), utf16_slice("a🎉b", 0, 3)
+    (3, 'a🎉')
+"""
+
+import math
+
+_INF = float("inf")
+
+
+def js_truthy(value):
+    """``Boolean(value)`` in JS: None, False, 0, NaN and "" are falsy; containers are truthy."""
+    if value is None or value is False:
+        return False
+    if value is True:
+        return True
+    if isinstance(value, str):
+        return len(value) > 0
+    if isinstance(value, int):
+        return value != 0
+    if isinstance(value, float):
+        return value == value and value != 0.0
+    return True
+
+
+def js_string(value):
+    """``String(value)`` in JS for the values a tracker variable can hold."""
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        # A Python int is exact: shown in full, as the number the caller wrote.
+        return str(value)
+    if isinstance(value, float):
+        return js_number_string(value)
+    if isinstance(value, (list, tuple)):
+        # Array.prototype.join(","): null/undefined entries become empty strings.
+        return ",".join("" if item is None else js_string(item) for item in value)
+    if isinstance(value, dict) or (hasattr(value, "keys") and hasattr(value, "items")):
+        return "[object Object]"
+    return str(value)
+
+
+def _pow10_ratio(n):
+    """10**n as an exact fraction (numerator, denominator)."""
+    if n >= 0:
+        return 10**n, 1
+    return 1, 10 ** (-n)
+
+
+def _shortest_digits(x):
+    """Shortest decimal digits D and exponent n with x == D * 10**(n - len(D)) after rounding.
+
+    Exact integer arithmetic (no reliance on the platform's float formatting, which is not
+    round-trip in MicroPython): for k = 1..17 try the k-digit decimals on either side of x and keep
+    those within half an ulp of x (ties resolve to x when its mantissa is even).
+    """
+    m, e = math.frexp(x)  # x = m * 2**e, 0.5 <= m < 1, and m * 2**53 is an integer
+    mant = int(m * 9007199254740992.0)
+    exp2 = e - 53
+    # x = num / den exactly.
+    if exp2 >= 0:
+        num, den = mant << exp2, 1
+    else:
+        num, den = mant, 1 << (-exp2)
+    # Gap to the neighbouring doubles: 2**ulp_exp above, half that below a power of two.
+    ulp_exp = exp2 if exp2 > -1074 else -1074
+    lower_half = mant == (1 << 52) and exp2 > -1074
+    mant_even = (mant >> (ulp_exp - exp2)) % 2 == 0
+    # n: the decimal exponent with 10**(n-1) <= x < 10**n.
+    n = int(math.floor(math.log10(x))) + 1
+    while True:
+        a, b = _pow10_ratio(n)
+        if num * b >= a * den:
+            n += 1
+            continue
+        a, b = _pow10_ratio(n - 1)
+        if num * b < a * den:
+            n -= 1
+            continue
+        break
+    for k in range(1, 18):
+        q = n - k
+        a, b = _pow10_ratio(q)  # 10**q = a / b
+        # The k-digit decimals just below and above x; keep those that read back as x, then the
+        # closest (ties: the even one), as Number::toString requires.
+        floor_digits = (num * b) // (den * a)
+        best = None
+        for raw in (floor_digits, floor_digits + 1):
+            diff = raw * a * den - num * b  # (candidate - x) * b * den
+            above = diff > 0
+            dist = -diff if diff < 0 else diff
+            half_exp = ulp_exp - 1
+            if not above and lower_half:
+                half_exp -= 1
+            if half_exp >= 0:
+                lhs, rhs = dist, (1 << half_exp) * b * den
+            else:
+                lhs, rhs = dist << (-half_exp), b * den
+            fits = lhs < rhs or (lhs == rhs and mant_even)
+            if fits and (best is None or dist < best[1] or (dist == best[1] and raw % 2 == 0)):
+                best = (raw, dist)
+        if best is not None:
+            raw = best[0]
+            digits, nn = raw, n
+            if raw >= 10**k:
+                digits, nn = raw // 10, n + 1
+            text = str(digits)
+            return text.rstrip("0") or "0", nn
+    text = repr(x)  # unreachable for finite doubles: 17 digits always round-trip
+    return text, n
+
+
+def js_number_string(x):
+    """Number::toString(x) from ECMA-262: shortest round-trip digits and JS's exponent rules."""
+    if x != x:
+        return "NaN"
+    if x == _INF:
+        return "Infinity"
+    if x == -_INF:
+        return "-Infinity"
+    if x == 0:
+        return "0"
+    if x < 0:
+        return "-" + js_number_string(-x)
+    digits, n = _shortest_digits(x)
+    k = len(digits)
+    if k <= n <= 21:
+        return digits + "0" * (n - k)
+    if 0 < n <= 21:
+        return digits[:n] + "." + digits[n:]
+    if -6 < n <= 0:
+        return "0." + "0" * (-n) + digits
+    exp = n - 1
+    sign = "+" if exp >= 0 else "-"
+    mantissa = digits if k == 1 else digits[0] + "." + digits[1:]
+    return mantissa + "e" + sign + str(abs(exp))
+
+
+def js_number(value):
+    """A JSON-parsed number as JS holds it: ints beyond 2**53 become doubles."""
+    if value is True or value is False:
+        return value
+    if isinstance(value, int):
+        if -9007199254740992 <= value <= 9007199254740992:
+            return value
+        return float(value)
+    return value
+
+
+def utf16_len(s):
+    """``s.length`` in JS: astral characters count twice."""
+    n = len(s)
+    for ch in s:
+        if ord(ch) > 0xFFFF:
+            n += 1
+    return n
+
+
+def _split_astral(ch):
+    o = ord(ch) - 0x10000
+    return chr(0xD800 + (o >> 10)), chr(0xDC00 + (o & 0x3FF))
+
+
+def utf16_slice(s, start, end=None):
+    """``s.substring(start, end)`` in JS, counting UTF-16 code units.
+
+    A cut through an astral character leaves a lone surrogate, as in JS; escaping it then fails
+    as encodeURIComponent does.
+    """
+    total = utf16_len(s)
+    if end is None or end > total:
+        end = total
+    if start < 0:
+        start = 0
+    if end < 0:
+        end = 0
+    if start > end:
+        start, end = end, start
+    if total == len(s):
+        return s[start:end]
+    out = []
+    pos = 0
+    for ch in s:
+        if pos >= end:
+            break
+        width = 2 if ord(ch) > 0xFFFF else 1
+        if pos >= start and pos + width <= end:
+            out.append(ch)
+        elif width == 2 and pos + 2 > start and pos < end:
+            high, low = _split_astral(ch)
+            if start <= pos < end:
+                out.append(high)
+            if start <= pos + 1 < end:
+                out.append(low)
+        pos += width
+    return "".join(out)
+
+
+def utf16_sort_key(s):
+    """Key that sorts strings like JS ``Array.prototype.sort`` (by UTF-16 code units)."""
+    key = []
+    for ch in s:
+        o = ord(ch)
+        if o > 0xFFFF:
+            o -= 0x10000
+            key.append(0xD800 + (o >> 10))
+            key.append(0xDC00 + (o & 0x3FF))
+        else:
+            key.append(o)
+    return key

@@ -1,0 +1,198 @@
+"""AppMeasurement's variable lists and the wire-key table.
+
+``WIRE_KEYS`` is the single table of what each variable is called on the wire *and* of the order
+in which variables appear in the query string (AppMeasurement walks its variable list in this
+order).  Props, eVars, hiers and lists are interleaved by index (``c1 v1 h1 l1 c2 v2 ...``) at the
+``INDEXED`` row, between ``tnt`` and ``pe``; ``indexed_key`` maps them.  The other lists say which variables
+``linkTrackVars`` can never filter out, which ones ``clearVars`` clears, which are reset after
+every call and which configuration variables ``s.t(overrides)`` may also replace.
+
+    >>> wire_key("eVar12"), wire_key("pageURL"), wire_key("foo")
+    ('v12', 'g', None)
+    >>> TRACKED.index("pageName") < TRACKED.index("prop1") < TRACKED.index("pe")
+    True
+"""
+
+VERSION = "2.27.0"
+
+INDEXED = "<prop/eVar/hier/list N>"  # the table row where the indexed families are sent
+
+# The wire-key table: (variable, wire key), in send order.  Keys equal to the name are sent as is.
+WIRE_KEYS = (
+    ("supplementalDataID", "sdid"),  # Experience Cloud supplemental data id (sent once)
+    ("timestamp", "ts"),  # manual hit time in seconds (timestamp-enabled suites; sent once)
+    ("dynamicVariablePrefix", "D"),  # prefix marking "D=v1" style dynamic values
+    ("visitorID", "vid"),  # custom visitor id
+    ("marketingCloudVisitorID", "mid"),  # ECID (Visitor API)
+    ("analyticsVisitorID", "aid"),  # legacy analytics visitor id (Visitor API)
+    ("audienceManagerLocationHint", "aamlh"),  # Audience Manager location hint
+    ("authState", "as"),  # customer-id auth state
+    ("fid", "fid"),  # fallback visitor id, kept in the s_fid cookie
+    ("vmk", "vmt"),  # visitor migration key (old name)
+    ("visitorMigrationKey", "vmt"),  # visitor migration key
+    ("visitorMigrationServer", "vmf"),  # migration server (blank over https when a secure one is set)
+    ("visitorMigrationServerSecure", "vmf"),  # secure migration server (blank over http ...)
+    ("charSet", "ce"),  # declared character set (values are always UTF-8 encoded)
+    ("visitorNamespace", "ns"),  # visitor namespace, also names the default 2o7.net host
+    ("cookieDomainPeriods", "cdp"),  # periods in the cookie domain
+    ("fpCookieDomainPeriods", "fpCookieDomainPeriods"),  # first-party variant, sent under its name
+    ("cookieLifetime", "cl"),  # cookie lifetime ("SESSION", "NONE" or seconds)
+    ("pageName", "pageName"),  # page name
+    ("pageURL", "g"),  # page URL: first 255 UTF-16 units (the rest goes to -g)
+    ("customerPerspective", "cp"),  # e.g. "mobileapp"
+    ("referrer", "r"),  # referrer (search-engine referrers over 255 units are reordered)
+    ("contextData", "c"),  # context data: a "c." ... ".c" block, not a key=value pair
+    ("contextData.cm.ssf", "contextData.cm.ssf"),  # listed so linkTrackVars never filters it
+    ("contextData.opt.dmp", "contextData.opt.dmp"),  # (idem)
+    ("contextData.opt.sell", "contextData.opt.sell"),  # (idem)
+    ("clientHints", "h"),  # user-agent client hints: an "h." ... ".h" block
+    ("currencyCode", "cc"),  # currency code
+    ("lightProfileID", "mtp"),  # trackLight profile
+    ("lightStoreForSeconds", "mtss"),  # trackLight storage (only with lightProfileID)
+    ("lightIncrementBy", "mti"),  # trackLight increment (only with lightProfileID)
+    ("retrieveLightProfiles", "mtsr"),  # light profiles to retrieve
+    ("deleteLightProfiles", "mtsd"),  # light profiles to delete
+    ("retrieveLightData", "mts"),  # an "mts." block (only with retrieveLightProfiles)
+    # -- page variables: linkTrackVars can filter everything from here to the indexed block --
+    ("purchaseID", "purchaseID"),  # purchase id (de-duplicates orders)
+    ("variableProvider", "vvp"),  # variable provider
+    ("channel", "ch"),  # site section
+    ("server", "server"),  # server name
+    ("pageType", "pageType"),  # "errorPage" for 404 pages
+    ("transactionID", "xact"),  # transaction id (data sources)
+    ("campaign", "v0"),  # tracking code; also v0, like eVar0
+    ("state", "state"),  # visitor state
+    ("zip", "zip"),  # visitor zip code
+    ("events", "events"),  # success events (events2 appended; linkTrackEvents filters)
+    ("events2", "events2"),  # extra events merged into events, never sent itself
+    ("products", "products"),  # products string
+    ("audienceManagerBlob", "aamb"),  # Audience Manager blob
+    ("tnt", "tnt"),  # Target (A4T) data
+    (INDEXED, None),  # prop0 v0 h0 l0, prop1 ...: c<N>, v<N>, h<N>, l<N> grouped by index (indexed_key)
+    # -- link and technology fields: always sent, like the head --
+    ("pe", "pe"),  # link hit type: lnk_o, lnk_d or lnk_e
+    ("pev1", "pev1"),  # link URL (already escaped)
+    ("pev2", "pev2"),  # link name (already escaped)
+    ("pev3", "pev3"),  # media data (already escaped); the ActivityMap block follows it
+    ("latitude", "lat"),  # latitude
+    ("longitude", "lon"),  # longitude
+    ("resolution", "s"),  # screen WxH
+    ("colorDepth", "c"),  # screen colour depth
+    ("javascriptVersion", "j"),  # JavaScript version ("1.6" in every current browser)
+    ("javaEnabled", "v"),  # Java enabled: Y/N
+    ("cookiesEnabled", "k"),  # cookies enabled (s_cc cookie test): Y/N
+    ("browserWidth", "bw"),  # window inner width
+    ("browserHeight", "bh"),  # window inner height
+    ("connectionType", "ct"),  # IE connection type (never set elsewhere)
+    ("homepage", "hp"),  # IE homepage test (never set elsewhere)
+    ("pageURLRest", "-g"),  # pageURL beyond 255 UTF-16 units
+    ("marketingCloudOrgID", "mcorgid"),  # Experience Cloud org id
+    ("ms_a", "ms_a"),  # media analytics flag
+)
+
+PROP_COUNT = 76  # prop0 .. prop75
+EVAR_COUNT = 251  # eVar0 .. eVar250
+HIER_COUNT = 6  # hier0 .. hier5
+LIST_COUNT = 4  # list0 .. list3
+
+# Indexed families: variable prefix -> wire prefix.
+_INDEXED = (
+    ("prop", "c", PROP_COUNT),
+    ("eVar", "v", EVAR_COUNT),
+    ("hier", "h", HIER_COUNT),
+    ("list", "l", LIST_COUNT),
+)
+
+
+def _indexed_names():
+    names = []
+    for i in range(EVAR_COUNT):
+        for prefix, _key, count in _INDEXED:
+            if i < count:
+                names.append(prefix + str(i))
+    return names
+
+
+def _index_of(name, prefix):
+    """The index in "eVar12" for prefix "eVar" (canonical decimal only), or -1."""
+    digits = name[len(prefix) :]
+    if not digits or not name.startswith(prefix):
+        return -1
+    for ch in digits:
+        if ch < "0" or ch > "9":
+            return -1
+    if len(digits) > 1 and digits[0] == "0":
+        return -1
+    return int(digits)
+
+
+def indexed_key(name):
+    """Wire key of prop/eVar/hier/list N ("c5", "v12", "h1", "l3"), else None."""
+    for prefix, key, count in _INDEXED:
+        i = _index_of(name, prefix)
+        if 0 <= i < count:
+            return key + str(i)
+    return None
+
+
+_KEYS = {}
+for _name, _key in WIRE_KEYS:
+    _KEYS[_name] = _key
+_NAMES = [row[0] for row in WIRE_KEYS]
+_PAGE_START = _NAMES.index("purchaseID")
+_INDEXED_AT = _NAMES.index(INDEXED)
+
+# Every variable AppMeasurement sends, in send order (a.i in the JS).
+TRACKED = tuple(_NAMES[:_INDEXED_AT] + _indexed_names() + _NAMES[_INDEXED_AT + 1 :])
+
+# Never filtered out by linkTrackVars (a.F in the JS): the head and the tail of the table.
+ALWAYS_SENT = tuple(_NAMES[:_PAGE_START] + _NAMES[_INDEXED_AT + 1 :])
+
+# Configuration variables that s.t(overrides) may also replace (a.Na in the JS).
+CONFIG = (
+    "account allAccounts debugTracking visitor visitorOptedOut trackOffline offlineLimit "
+    "offlineThrottleDelay storageFilename usePlugins doPlugins configURL visitorSampling "
+    "visitorSamplingGroup linkObject clickObject linkURL linkName linkType trackDownloadLinks "
+    "trackExternalLinks trackClickMap trackInlineStats linkLeaveQueryString linkTrackVars "
+    "linkTrackEvents linkDownloadFileTypes linkExternalFilters linkInternalFilters "
+    "useForcedLinkTracking forcedLinkTrackingTimeout writeSecureCookies decodeLinkParameters "
+    "useLinkTrackSessionStorage collectHighEntropyUserAgentHints trackingServer "
+    "trackingServerSecure ssl abort mobile dc lightTrackVars maxDelay expectSupplementalData "
+    "useBeacon usePostbacks registerPreTrackCallback registerPostTrackCallback bodyClickTarget "
+    "bodyClickFunction bufferRequests AudienceManagement"
+).split()
+
+# Reset after every s.t()/s.tl() call, sent or not (a.Ja in the JS).
+TRANSIENT = (
+    "abort supplementalDataID timestamp pageURLRest linkObject clickObject linkURL linkName "
+    "linkType pe pev1 pev2 pev3 lightProfileID useBeacon referrer"
+).split()
+
+# Cleared by clearVars() besides every prop/eVar/hier/list.
+_CLEARED_NAMED = "channel events products purchaseID transactionID state zip campaign".split()
+CLEARED = tuple([n for n in TRACKED if indexed_key(n) is not None] + _CLEARED_NAMED)
+
+# Variables sent as a nested block rather than key=value: variable -> block name.
+BLOCKS = {"contextData": "c", "clientHints": "h", "retrieveLightData": "mts"}
+
+# Sent without escaping: they are escaped when the link call fills them.
+PRE_ESCAPED = ("pe", "pev1", "pev2", "pev3")
+
+_KNOWN = {}
+for _n in TRACKED:
+    _KNOWN[_n] = True
+for _n in CONFIG:
+    _KNOWN[_n] = True
+
+
+def wire_key(name):
+    """The query key for variable ``name``, or None when AppMeasurement never sends it."""
+    key = _KEYS.get(name)
+    if key is not None:
+        return key
+    return indexed_key(name)
+
+
+def is_known(name):
+    """True for the variables s.t(overrides) can set (tracked or configuration)."""
+    return name in _KNOWN

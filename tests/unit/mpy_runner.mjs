@@ -1,0 +1,86 @@
+// Run Python under MicroPython 1.28 (the PyScript WebAssembly build) in Node, with the appmeasurement
+// package on its path, to prove the library runs unchanged there without a browser.
+//
+//   node tests/unit/mpy_runner.mjs [--file LOCAL=/lib/NAME.py ...] [--real-init] (-c CODE | SCRIPT.py)
+//
+// Every app/appmeasurement/*.py except browser.py (it needs PyScript's `pyscript.ffi`) is written to
+// /lib/appmeasurement/ in MicroPython's file system; /lib is on MicroPython's sys.path.  The package's
+// __init__.py is replaced by an empty one unless --real-init is given: the real one picks the browser
+// environment when `js` exists, and in Node `js` exists but PyScript does not.  --file copies any
+// other file in (e.g. tests/unit/vector_runner.py=/lib/vector_runner.py, or a data file).
+// Python's stdout/stderr go to Node's; an uncaught Python exception exits with status 1.
+
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const MPY = join(ROOT, "node_modules", "@micropython", "micropython-webassembly-pyscript", "micropython.mjs");
+
+function usage(message) {
+  process.stderr.write(`mpy_runner: ${message}\nusage: node tests/unit/mpy_runner.mjs [--file LOCAL=REMOTE ...] [--real-init] (-c CODE | SCRIPT.py)\n`);
+  process.exit(2);
+}
+
+const extra = [];
+let code = null;
+let realInit = false;
+const argv = process.argv.slice(2);
+for (let i = 0; i < argv.length; i++) {
+  const arg = argv[i];
+  if (arg === "--file") {
+    const spec = argv[++i] || usage("--file needs LOCAL=REMOTE");
+    const eq = spec.indexOf("=");
+    if (eq <= 0) usage(`bad --file ${spec}`);
+    extra.push([resolve(spec.slice(0, eq)), spec.slice(eq + 1)]);
+  } else if (arg === "--real-init") {
+    realInit = true;
+  } else if (arg === "-c") {
+    code = argv[++i];
+    if (code === undefined) usage("-c needs code");
+  } else if (code === null) {
+    code = readFileSync(resolve(arg), "utf8");
+  } else {
+    usage(`unexpected argument ${arg}`);
+  }
+}
+if (code === null) usage("no code given");
+
+const { loadMicroPython } = await import(MPY);
+const mp = await loadMicroPython({
+  heapsize: 64 * 1024 * 1024,
+  linebuffer: true,
+  stdout: (line) => process.stdout.write(line + "\n"),
+  stderr: (line) => process.stderr.write(line + "\n"),
+});
+
+function mkdirs(path) {
+  let current = "";
+  for (const part of path.split("/").filter(Boolean)) {
+    current += "/" + part;
+    try {
+      mp.FS.mkdir(current);
+    } catch {
+      // already there
+    }
+  }
+}
+
+const pkg = join(ROOT, "app", "appmeasurement");
+mkdirs("/lib/appmeasurement");
+for (const name of readdirSync(pkg)) {
+  if (!name.endsWith(".py") || name === "browser.py") continue;
+  const source = name === "__init__.py" && !realInit ? "" : readFileSync(join(pkg, name), "utf8");
+  mp.FS.writeFile(`/lib/appmeasurement/${name}`, source);
+}
+for (const [local, remote] of extra) {
+  mkdirs(remote.slice(0, remote.lastIndexOf("/")));
+  mp.FS.writeFile(remote, readFileSync(local));
+}
+
+try {
+  mp.runPython(code);
+} catch (err) {
+  process.stderr.write(String(err && err.message ? err.message : err) + "\n");
+  process.exit(1);
+}

@@ -1,0 +1,152 @@
+"""The tracker under MicroPython 1.28 (PyScript's WebAssembly build) in Node: parity without a browser.
+
+``mpy_runner.mjs`` loads app/appmeasurement into MicroPython's file system; the snippets below run
+every recorded vector case there (real HitQueue, FakeTransport, StaticEnvironment) and print the URLs
+as JSON, which CPython compares with the reference check.py.  A second snippet prints JS value
+semantics (String(number), escape, ContextData order) computed by MicroPython for comparison with
+CPython's.
+"""
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from appmeasurement.contextdata import ContextData, serialize
+from appmeasurement.escaping import escape, unescape
+from appmeasurement.jsvalues import js_string, utf16_len, utf16_slice
+from tests.unit.tracker_support import REFERENCE, check, load_cases
+
+pytestmark = pytest.mark.mpy
+
+ROOT = Path(__file__).resolve().parents[2]
+RUNNER = ROOT / "tests" / "unit" / "mpy_runner.mjs"
+MICROPYTHON = ROOT / "node_modules" / "@micropython" / "micropython-webassembly-pyscript" / "micropython.mjs"
+NODE = shutil.which("node")
+
+if NODE is None:
+    pytest.skip(
+        "node is not installed: cannot run MicroPython (WebAssembly) in Node", allow_module_level=True
+    )
+if not MICROPYTHON.exists():
+    pytest.skip(
+        "node_modules has no @micropython/micropython-webassembly-pyscript (run npm ci)",
+        allow_module_level=True,
+    )
+
+VECTORS_SNIPPET = """
+import json, sys
+from appmeasurement import tracker
+from appmeasurement.environment import StaticEnvironment
+from appmeasurement.transport import FakeTransport
+from vector_runner import parse_json, run_case, case_get
+
+print("IMPLEMENTATION " + sys.implementation.name)
+out = []
+for case in parse_json(open("/data/vectors.json", "rb").read()):
+    tracker._reset_registry()
+    env = StaticEnvironment()
+    transport = FakeTransport()
+    s = tracker.s_gi(case_get(case, "rsid"), env, transport)
+
+    def settle(queue=s._queue, transport=transport):
+        for _ in range(100):
+            if queue.idle():
+                return
+            for image in transport.pending():
+                if image.url.startswith("http://COLLECTOR/"):
+                    transport.load(image, 7)
+                else:
+                    transport.fail(image, 7)
+            transport.advance(600)
+        raise AssertionError("the queue did not settle")
+
+    try:
+        urls = run_case(s, case, env.make_anchor, settle)
+    except Exception as exc:
+        sys.print_exception(exc)
+        urls = ["EXCEPTION " + repr(exc)]
+    out.append([case_get(case, "id"), urls])
+print("RESULT " + json.dumps(out))
+"""
+
+NUMBERS = [
+    0.1,
+    0.30000000000000004,
+    1e21,
+    1e-7,
+    100.0,
+    1.5,
+    5e-324,
+    1.7976931348623157e308,
+    -2.5e-8,
+    123456.789,
+]
+STRINGS = ["a b&c~(d)'é", "\u4e2d\U0001f389\u2028", "AZaz09-_.", " !\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"]
+
+SEMANTICS_SNIPPET = """
+import json
+from appmeasurement.jsvalues import js_string, utf16_len, utf16_slice
+from appmeasurement.escaping import escape, unescape
+from appmeasurement.contextdata import ContextData, serialize
+numbers = %s
+strings = %r
+cd = ContextData([("b", "1"), ("10", "ten"), ("2", "two"), ("a.3", "z"), ("01", "x"), ("g.h.i", True)])
+print("RESULT " + json.dumps({
+    "numbers": [js_string(x) for x in numbers],
+    "escaped": [escape(s) for s in strings],
+    "roundtrip": [unescape(escape(s)) == s for s in strings],
+    "utf16": [[utf16_len(s), escape(utf16_slice(s, 0, 3))] for s in strings],
+    "context": serialize("c", cd.items()),
+    "ints": [js_string(5), js_string(-3), js_string(True), js_string(12345678901234567890)],
+}))
+""" % (repr(NUMBERS), STRINGS)
+
+
+def run_micropython(code, *files):
+    command = [NODE, str(RUNNER)]
+    for local, remote in files:
+        command += ["--file", "%s=%s" % (local, remote)]
+    command += ["-c", code]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, timeout=240, check=False)
+    stdout = done.stdout.decode("utf-8")
+    stderr = done.stderr.decode("utf-8")
+    assert done.returncode == 0, "MicroPython failed:\n" + stderr[-3000:] + stdout[-2000:]
+    lines = [line for line in stdout.splitlines() if line.startswith("RESULT ")]
+    assert lines, "no RESULT line; stdout:\n%s\nstderr:\n%s" % (stdout[-2000:], stderr[-2000:])
+    return stdout, json.loads(lines[-1][len("RESULT ") :])
+
+
+@pytest.fixture(scope="module")
+def micropython_urls():
+    stdout, result = run_micropython(
+        VECTORS_SNIPPET,
+        (ROOT / "tests" / "unit" / "vector_runner.py", "/lib/vector_runner.py"),
+        (REFERENCE / "vectors.json", "/data/vectors.json"),
+    )
+    assert "IMPLEMENTATION micropython" in stdout
+    return dict(result)
+
+
+CASES = load_cases()
+
+
+@pytest.mark.parametrize("plain", [plain for _, plain in CASES], ids=[plain["id"] for _, plain in CASES])
+def test_vector_case_under_micropython(micropython_urls, plain):
+    assert plain["id"] in micropython_urls
+    assert check.compare_case(plain, micropython_urls[plain["id"]]) == []
+
+
+def test_js_value_semantics_match_cpython():
+    _, result = run_micropython(SEMANTICS_SNIPPET)
+    cd = ContextData([("b", "1"), ("10", "ten"), ("2", "two"), ("a.3", "z"), ("01", "x"), ("g.h.i", True)])
+    assert result == {
+        "numbers": [js_string(x) for x in NUMBERS],
+        "escaped": [escape(s) for s in STRINGS],
+        "roundtrip": [unescape(escape(s)) == s for s in STRINGS],
+        "utf16": [[utf16_len(s), escape(utf16_slice(s, 0, 3))] for s in STRINGS],
+        "context": serialize("c", cd.items()),
+        "ints": ["5", "-3", "true", "12345678901234567890"],
+    }
