@@ -400,13 +400,25 @@ class AppMeasurement:
         buster = request.cache_buster(now, env.random())
         query = request.timestamp_param(env.local_time())
         backup = self._apply(overrides, False) if overrides is not None else None
+        try:
+            return self._build_request(buster, query)
+        finally:
+            # Even when building raised (bad input), the next call must start clean: transient
+            # variables reset and this hit's overrides undone, as after any other call.
+            if js_truthy(self.referrer):
+                object.__setattr__(self, "_held_referrer", self.referrer)
+            self._reset_transient()
+            if backup is not None:
+                self._apply(backup, False)
+
+    def _build_request(self, buster, query):
         result = None
         if self._sampled() and not js_truthy(self.visitorOptedOut):
             if not (js_truthy(self.marketingCloudVisitorID) or js_truthy(self.analyticsVisitorID)):
                 self.fid = self._fallback_id()
             self._resolve_link()
             if js_truthy(self.usePlugins) and js_truthy(self.doPlugins):
-                self.doPlugins(self)
+                self._run_plugins()
             if js_truthy(self.account):
                 if not js_truthy(self.abort):
                     self._page_and_referrer()
@@ -422,12 +434,19 @@ class AppMeasurement:
                     data = self.contextData
                     if isinstance(data, ContextData) and js_truthy(data.get("excCodes")):
                         data["excCodes"] = 0
-        if js_truthy(self.referrer):
-            object.__setattr__(self, "_held_referrer", self.referrer)
-        self._reset_transient()
-        if backup is not None:
-            self._apply(backup, False)
         return result
+
+    def _run_plugins(self):
+        # doPlugins is user code like a callback: a bug in it is reported, and the hit still goes out
+        # with what was set (AppMeasurement.js would throw out of s.t() and lose the hit).
+        try:
+            self.doPlugins(self)
+        except Exception as exc:
+            from .lifecycle import format_exception
+
+            self._env.error(
+                "AppMeasurement: doPlugins raised %s\n%s" % (type(exc).__name__, format_exception(exc))
+            )
 
     def _query(self):
         is_link = js_truthy(self.pe) or js_truthy(self.linkType)

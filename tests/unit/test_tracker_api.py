@@ -396,3 +396,33 @@ def test_done_action_runs_once_the_hit_settled(rig):
 def test_query_parts_helper_sanity(rig):
     parts = query_parts(hit(rig))
     assert parts[0].startswith("t=") and parts[-1] == "bh=720"
+
+
+def test_a_raising_build_leaves_the_tracker_usable(rig):
+    urls = rig.record()
+    rig.s.pageName = "Home"
+    with pytest.raises(ValueError):
+        # A lone surrogate cannot be UTF-8 encoded (JS's encodeURIComponent throws URIError too).
+        rig.s.tl(True, "o", "bad \ud800 name", {"eVar1": "override"})
+    assert rig.s.linkType is None and rig.s.linkName is None, "transient link variables were reset"
+    assert rig.s.eVar1 is None, "the override was undone"
+    rig.s.t()
+    rig.settle()
+    assert len(urls) == 1 and param(urls[0], "pe") is None, "the next call is a clean page view"
+
+
+def test_a_raising_do_plugins_is_reported_and_the_hit_still_goes_out(rig):
+    urls = rig.record()
+
+    def do_plugins(s):
+        s.eVar9 = "set before the bug"
+        raise RuntimeError("plugin bug")
+
+    rig.s.usePlugins = True
+    rig.s.doPlugins = do_plugins
+    rig.s.pageName = "Home"
+    rig.s.t()
+    rig.settle()
+    assert len(urls) == 1 and param(urls[0], "v9") == "set%20before%20the%20bug"
+    errors = [message for kind, message in rig.env.messages if kind == "error"]
+    assert len(errors) == 1 and "plugin bug" in errors[0] and "Traceback" in errors[0]
