@@ -188,9 +188,12 @@ def start_collector(db_path, root=REPO_ROOT, timeout=STARTUP_TIMEOUT_S):
     except queue.Empty:
         url = None
     if url is None:
-        exited = process.poll()
-        process.kill()
-        process.wait(timeout=5)
+        try:  # it may have just closed its output and not been reaped yet
+            exited = process.wait(timeout=1)
+        except subprocess.TimeoutExpired:
+            exited = None
+            process.kill()
+            process.wait(timeout=5)
         why = f"exited with code {exited}" if exited is not None else f"printed no URL within {timeout}s"
         raise RuntimeError(
             f"collector {why} (expected 'Collector serving http://...'). Its output:\n" + "\n".join(output)
