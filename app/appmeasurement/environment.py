@@ -157,6 +157,12 @@ def _remove_dot_segments(path):
     return result if result.startswith("/") else "/" + result
 
 
+def _cut(text, mark):
+    """``text`` split before the first ``mark``, which starts the tail: ("a", "#b") for "a#b"."""
+    at = text.find(mark)
+    return (text, "") if at < 0 else (text[:at], text[at:])
+
+
 def _split_url(url, canonical=False):
     """(protocol, host, path, query, fragment) of an absolute special URL; query/fragment keep marks.
 
@@ -182,16 +188,8 @@ def _split_url(url, canonical=False):
         name, port = host.rsplit(":", 1)
         if port == _SPECIAL_PORTS.get(protocol) or port == "":
             host = name
-    fragment = ""
-    hash_at = tail.find("#")
-    if hash_at >= 0:
-        fragment = tail[hash_at:]
-        tail = tail[:hash_at]
-    query = ""
-    q_at = tail.find("?")
-    if q_at >= 0:
-        query = tail[q_at:]
-        tail = tail[:q_at]
+    tail, fragment = _cut(tail, "#")
+    tail, query = _cut(tail, "?")
     return protocol, host, tail.replace("\\", "/") or "/", query, fragment
 
 
@@ -216,22 +214,14 @@ def resolve_url(href, base):
         protocol, host, path, query, fragment = _split_url(b_protocol + href)
     else:
         protocol, host = b_protocol, b_host
-        fragment = ""
-        hash_at = href.find("#")
-        if hash_at >= 0:
-            fragment = href[hash_at:]
-            href = href[:hash_at]
-        query = ""
-        q_at = href.find("?")
-        if q_at >= 0:
-            query = href[q_at:]
-            href = href[:q_at]
+        href, fragment = _cut(href, "#")
+        href, query = _cut(href, "?")
         href = href.replace("\\", "/")
         if href.startswith("/"):
             path = href
         elif href == "":
             path = b_path
-            if q_at < 0:
+            if not query:  # "" or "#x" keeps the page's own query
                 query = b_query
         else:
             path = b_path[: b_path.rfind("/") + 1] + href

@@ -103,29 +103,25 @@ _HEX = "0123456789abcdefABCDEF"
 _DIGITS = "0123456789"
 
 
+def _describe(key):
+    """(friendly name, group) for a wire key; None when the key is not an AppMeasurement one."""
+    known = KEYS.get(key)
+    return known if known is not None else _numbered(key)
+
+
 def friendly_name(key):
     """The AppMeasurement variable name for a wire key: c1 -> prop1, v0 -> campaign, g -> pageURL.
 
     Unknown keys are returned unchanged (the inspector still shows them).
     """
-    known = KEYS.get(key)
-    if known is not None:
-        return known[0]
-    number = _numbered(key)
-    if number is not None:
-        return number[0]
-    return key
+    described = _describe(key)
+    return key if described is None else described[0]
 
 
 def group_of(key):
     """Where the inspector shows a key: "page", "prop", "eVar", "hier", "list", "link", "tech" or "other"."""
-    known = KEYS.get(key)
-    if known is not None:
-        return known[1]
-    number = _numbered(key)
-    if number is not None:
-        return number[1]
-    return "other"
+    described = _describe(key)
+    return "other" if described is None else described[1]
 
 
 def _numbered(key):
