@@ -225,7 +225,7 @@ def apply_preamble(s, tracking_server="COLLECTOR", on_url=None):
 
 
 def apply_step(s, step, make_link):
-    """Apply one step; returns the call's name ("t", "tl", "clearVars") or None for a "set" step."""
+    """Apply one step; returns (call name, Hit or None), or None for a "set" step."""
     values = case_get(step, "set")
     if values is not None:
         for key, value in pairs(values):
@@ -238,7 +238,7 @@ def apply_step(s, step, make_link):
         converted = [to_overrides(args[0])] if args else []
         if len(args) > 1:
             converted.append(to_overrides(args[1]))
-        s.t(*converted)
+        hit = s.t(*converted)
     elif call == "tl":
         converted = list(args)
         if converted:
@@ -247,12 +247,13 @@ def apply_step(s, step, make_link):
                 converted[0] = make_link(case_get(first, "href"))
         if len(converted) > 3:
             converted[3] = to_overrides(converted[3])
-        s.tl(*converted)
+        hit = s.tl(*converted)
     elif call == "clearVars":
         s.clearVars()
+        hit = None
     else:
         raise ValueError("unknown call %r" % (call,))
-    return call
+    return call, hit
 
 
 def run_case(s, case, make_link, after_call=None, tracking_server="COLLECTOR"):
@@ -265,11 +266,12 @@ def run_case(s, case, make_link, after_call=None, tracking_server="COLLECTOR"):
     return urls
 
 
-async def run_case_async(s, case, make_link, wait_idle, tracking_server="COLLECTOR"):
-    """Like run_case, awaiting ``wait_idle()`` after every call (browser: requests really finish)."""
+async def run_case_async(s, case, make_link, tracking_server="COLLECTOR"):
+    """Like run_case, awaiting each call's Hit (browser: requests really finish, in call order)."""
     urls = []
     apply_preamble(s, tracking_server, urls.append)
     for step in case_get(case, "steps"):
-        if apply_step(s, step, make_link) is not None:
-            await wait_idle()
+        applied = apply_step(s, step, make_link)
+        if applied is not None and applied[1] is not None:
+            await applied[1]
     return urls

@@ -2,7 +2,7 @@
 
 The test hands the vectors' JSON text to `amRunVectors(text)`; every case runs in order with a new
 instance and an empty cookie jar (the recorder used a fresh browser context per case), waiting after
-each call until the instance has nothing queued or in flight. `amVectorResults()` returns
+each call until its hit settled (hits settle in call order). `amVectorResults()` returns
 `{"done": bool, "error": str|None, "results": [[case_id, [pre-track URL, ...]], ...]}`.
 
 The page first renames itself to /page.html (history.replaceState), so `location.href` and relative
@@ -45,15 +45,7 @@ async def _run(text):
     for case in vector_runner.parse_json(text):
         _clear_cookies()
         s = AppMeasurement(vector_runner.case_get(case, "rsid"))
-
-        async def wait_idle(queue=s._queue):
-            # A signal, not a pause: yield to the event loop until the request settled.
-            while queue.stats()["pending"] or queue.stats()["in_flight"]:
-                await asyncio.sleep(0.005)
-
-        urls = await vector_runner.run_case_async(
-            s, case, _make_link, wait_idle, tracking_server=js.location.host
-        )
+        urls = await vector_runner.run_case_async(s, case, _make_link, tracking_server=js.location.host)
         status["results"].append([vector_runner.case_get(case, "id"), urls])
 
 
