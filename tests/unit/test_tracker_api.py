@@ -426,3 +426,25 @@ def test_a_raising_do_plugins_is_reported_and_the_hit_still_goes_out(rig):
     assert len(urls) == 1 and param(urls[0], "v9") == "set%20before%20the%20bug"
     errors = [message for kind, message in rig.env.messages if kind == "error"]
     assert len(errors) == 1 and "plugin bug" in errors[0] and "Traceback" in errors[0]
+
+
+def test_changing_variables_in_a_pre_track_callback_does_not_change_the_hit(rig):
+    sent_urls = []
+
+    def meddle(url):
+        rig.s.eVar1 = "set in the callback"  # too late for this hit: its URL is built
+        rig.s.pageName = "Changed"
+
+    rig.s.registerPreTrackCallback(meddle)
+    rig.s.pageName = "Home"
+    rig.s.trackingServer = "COLLECTOR"
+    hit = rig.s.t()
+    sent_urls.extend(image.url for image in rig.transport.images)
+    rig.settle()
+    assert sent_urls == [hit.url], "the request sent is the one built before the callback ran"
+    assert param(hit.url, "pageName") == "Home" and param(hit.url, "v1") is None
+    rig.s.t()
+    rig.settle()
+    assert param(rig.transport.images[-1].url, "v1") == "set%20in%20the%20callback", (
+        "it applies to the next hit"
+    )
