@@ -41,7 +41,7 @@ def to_placeholders(url, host):
     return url.replace("http%3A%2F%2F" + host.replace(":", "%3A"), "http%3A%2F%2FHARNESS")
 
 
-@pytest.fixture(scope="module", params=["mpy", "py"])
+@pytest.fixture(scope="module", params=[pytest.param("mpy", marks=pytest.mark.mpy), "py"])
 def browser_run(request, browser, collector):
     """Run every case in a fresh page of the given interpreter; what was built and what arrived."""
     interpreter = request.param
