@@ -9,16 +9,10 @@ import pytest
 
 import collector.app
 from collector.app import GIF
-from tests.unit.collector_helpers import StoreWatch, hit_url, in_process, live_server, raw_request, read_all
+from tests.unit.collector_helpers import StoreWatch, hit_url, live_server, raw_request, read_all
 
 HIT = hit_url("AQB=1&pageName=x&AQE=1", rsid="r")
 RAW_HIT = f"GET {HIT} HTTP/1.1\r\nHost: x\r\n\r\n".encode()
-
-
-@pytest.fixture
-def client(tmp_path):
-    with in_process(tmp_path) as (client, _app):
-        yield client
 
 
 def add_fault(client, **fault):

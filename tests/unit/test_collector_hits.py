@@ -12,12 +12,6 @@ from tests.unit.collector_helpers import TestClient, hit_url, in_process, live_s
 QUERY = "AQB=1&ndh=1&pageName=Home%20Page&c.&k=v&.c&AQE=1"
 
 
-@pytest.fixture
-def client(tmp_path):
-    with in_process(tmp_path) as (client, _app):
-        yield client
-
-
 def stored(client, **params):
     response = client.get("/api/hits", params=params)
     assert response.status_code == 200

@@ -13,12 +13,6 @@ from tests.unit.collector_helpers import (
 )
 
 
-@pytest.fixture
-def client(tmp_path):
-    with in_process(tmp_path) as (client, _app):
-        yield client
-
-
 @pytest.mark.parametrize(
     ("path", "content_type"),
     [
