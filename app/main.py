@@ -33,11 +33,6 @@ s.trackingServer = js.location.host  # the collector serves this page and collec
 s.ssl = False  # the demo is served over http
 s.server = "pyshop.demo"
 s.currencyCode = "EUR"
-# The demo fires every link hit itself with s.tl(), so AppMeasurement's automatic link tracking
-# (which would send a second hit for the same click) and Activity Map stay off.
-s.trackDownloadLinks = False
-s.trackExternalLinks = False
-s.trackInlineStats = False
 
 
 # --- the single-page-app pattern: clear the variables after every hit ------------------------------
