@@ -1,8 +1,9 @@
 """The one boundary to JavaScript: the page's facts and its ways of sending a request.
 
 Everything else in the package is plain Python that runs in CPython too; this module alone imports
-`js` and `pyscript.ffi`, and it runs on the main thread (Image and document are not reachable from
-a worker without cross-origin isolation).
+`js` and `pyscript.ffi` (or, without PyScript, Pyodide's or MicroPython's own `create_proxy`). It
+runs on the main thread: Image and document are not reachable from a worker without cross-origin
+isolation.
 
     from appmeasurement.browser import BrowserEnvironment, BrowserTransport
     env, transport = BrowserEnvironment(), BrowserTransport()
@@ -14,7 +15,14 @@ No JS proxy is made per request: two shared proxies dispatch every image event a
 """
 
 import js
-from pyscript.ffi import create_proxy
+
+try:
+    from pyscript.ffi import create_proxy
+except ImportError:  # the same interpreters without PyScript (a plain Pyodide page, MicroPython in Node)
+    try:
+        from pyodide.ffi import create_proxy
+    except ImportError:
+        from jsffi import create_proxy
 
 # Two proxies serve every request of every instance: one for all image events, one for all timers.
 # Each image carries its key in `dataset`, each timer gets its key as setTimeout's extra argument, so

@@ -105,8 +105,8 @@ print("RESULT " + json.dumps({
 """ % (repr(NUMBERS), STRINGS)
 
 
-def run_micropython(code, *files):
-    command = [NODE, str(RUNNER)]
+def run_micropython(code, *files, real_init=False):
+    command = [NODE, str(RUNNER)] + (["--real-init"] if real_init else [])
     for local, remote in files:
         command += ["--file", "%s=%s" % (local, remote)]
     command += ["-c", code]
@@ -150,3 +150,17 @@ def test_js_value_semantics_match_cpython():
         "context": serialize("c", cd.items()),
         "ints": ["5", "-3", "true", "12345678901234567890"],
     }
+
+
+def test_package_imports_without_pyscript_and_wires_the_browser_binding():
+    # No PyScript in Node: browser.py falls back to MicroPython's own jsffi.create_proxy.
+    code = (
+        "import json\n"
+        "import appmeasurement\n"
+        "from appmeasurement import browser, tracker\n"
+        "print('RESULT ' + json.dumps([tracker._defaults['env'] is browser.BrowserEnvironment,"
+        " tracker._defaults['transport'] is browser.BrowserTransport]))\n"
+    )
+    browser_file = ("app/appmeasurement/browser.py", "/lib/appmeasurement/browser.py")
+    _, result = run_micropython(code, browser_file, real_init=True)
+    assert result == [True, True], "the package's __init__ must wire the browser binding in"
