@@ -153,17 +153,6 @@ def js_number_string(x):
     return mantissa + "e" + sign + str(abs(exp))
 
 
-def js_number(value):
-    """A JSON-parsed number as JS holds it: ints beyond 2**53 become doubles."""
-    if value is True or value is False:
-        return value
-    if isinstance(value, int):
-        if -9007199254740992 <= value <= 9007199254740992:
-            return value
-        return float(value)
-    return value
-
-
 def utf16_len(s):
     """``s.length`` in JS: astral characters count twice."""
     n = len(s)

@@ -15,7 +15,7 @@ objects, onto `window.demoHits` (a test and console hook).
 import js
 
 from demo import dom
-from demo.inspector import context_lines, decode_request
+from demo.inspector import block_label, context_lines, decode_request
 
 MAX_CARDS = 60  # older cards are dropped so a long session keeps a light DOM
 
@@ -242,7 +242,7 @@ def _context_tree(nodes):
         is_block = value is None
         label = (name + ".") if is_block else name
         if depth == 0 and is_block:
-            label = name + ".  (" + ("contextData" if name == "c" else name) + ")"
+            label = name + ".  (" + block_label(name) + ")"
         item = dom.h(
             "li",
             {
