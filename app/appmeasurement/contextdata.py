@@ -45,7 +45,8 @@ def _check_key(key):
         raise TypeError("contextData key must be a string, got " + _describe(key))
 
 
-def _is_mapping(value):
+def is_mapping(value):
+    """A dict or any object with keys() and [] (what contextData accepts)."""
     return hasattr(value, "keys") and hasattr(value, "__getitem__")
 
 
@@ -53,7 +54,7 @@ def _pairs_of(source):
     """(key, value) pairs of a mapping (in its own order) or of an iterable of pairs."""
     if isinstance(source, ContextData):
         return source.items()
-    if _is_mapping(source):
+    if is_mapping(source):
         return [(k, source[k]) for k in source.keys()]
     pairs = []
     for item in source:
@@ -82,7 +83,7 @@ class ContextData:
         """Convert an assigned value to ContextData, or raise TypeError naming ``what``."""
         if isinstance(value, ContextData):
             return value
-        if not _is_mapping(value):
+        if not is_mapping(value):
             raise TypeError("%s must be a mapping (dict or ContextData), got %s" % (what, _describe(value)))
         return cls(value)
 
@@ -121,7 +122,7 @@ class ContextData:
     def __eq__(self, other):
         if isinstance(other, ContextData):
             return self.items() == other.items()
-        if _is_mapping(other):
+        if is_mapping(other):
             return len(other) == len(self) and all(k in other and other[k] == v for k, v in self.items())
         return NotImplemented
 

@@ -13,7 +13,7 @@ callable, so the same code serves the tracker and the tests.  The order of the q
 
 import math
 
-from .contextdata import ContextData, serialize
+from .contextdata import ContextData, is_mapping, serialize
 from .escaping import escape
 from .jsvalues import js_string, js_truthy, utf16_len, utf16_slice
 from .variables import ALWAYS_SENT, BLOCKS, PRE_ESCAPED, TRACKED, VERSION, wire_key
@@ -63,11 +63,7 @@ def filter_events(events, allowed_events):
 
 
 def _as_items(value):
-    if isinstance(value, ContextData):
-        return value.items()
-    if hasattr(value, "keys") and hasattr(value, "__getitem__"):
-        return ContextData(value).items()
-    return []
+    return ContextData.from_value(value).items() if is_mapping(value) else []
 
 
 def build_query(get, allowed=None, allowed_events=None, ssl=False, after_pev3="", lrt=None):

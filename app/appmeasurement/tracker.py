@@ -20,11 +20,11 @@ only AppMeasurement's own variables are ever sent.
 import math
 
 from . import request
-from .contextdata import ContextData, serialize
+from .contextdata import ContextData, is_mapping, serialize
 from .environment import StaticEnvironment, describe, utc_string
 from .escaping import escape, unescape
 from .jsvalues import js_string, js_truthy, utf16_len, utf16_slice, utf16_sort_key
-from .variables import CLEARED, CONFIG, TRACKED, TRANSIENT, VERSION, is_known
+from .variables import BLOCKS, CLEARED, CONFIG, TRACKED, TRANSIENT, VERSION, is_known
 
 _registry = []  # every instance, in creation order (window.s_c_il in the JS)
 _counter = [0]  # next s_c_il slot; each instance also takes one for its ActivityMap module
@@ -60,10 +60,6 @@ def _check_rsid(value, what):
         raise ValueError(
             "%s must be a non-empty string of report suite ids, got %s" % (what, describe(value))
         )
-
-
-def _is_mapping(value):
-    return hasattr(value, "keys") and hasattr(value, "__getitem__")
 
 
 def _parse_int(value):
@@ -218,7 +214,7 @@ class AppMeasurement:
 
     def _set_var(self, name, value):
         # Overrides may blank contextData ({"!contextData": 1}); only a mapping is converted.
-        if name in ("contextData", "retrieveLightData", "clientHints") and _is_mapping(value):
+        if name in BLOCKS and is_mapping(value):
             value = ContextData.from_value(value, name)
         object.__setattr__(self, name, value)
 
@@ -352,7 +348,7 @@ class AppMeasurement:
         """A plain dict copy of an overrides/set_vars mapping (contextData converted), or None."""
         if values is None:
             return None
-        if not _is_mapping(values):
+        if not is_mapping(values):
             raise TypeError(
                 "%s must be a mapping of variable names to values, got %s" % (what, describe(values))
             )
@@ -361,7 +357,7 @@ class AppMeasurement:
             if not isinstance(key, str):
                 raise TypeError("%s keys must be variable names (strings), got %s" % (what, describe(key)))
             value = values[key]
-            if key in ("contextData", "retrieveLightData", "clientHints") and _is_mapping(value):
+            if key in BLOCKS and is_mapping(value):
                 value = ContextData.from_value(value, what + "['" + key + "']")
             name = key[1:] if key.startswith("!") else key
             if not is_known(name):
@@ -382,7 +378,7 @@ class AppMeasurement:
                     continue
                 current = getattr(self, name)
                 mergeable = merge and name in ("contextData", "retrieveLightData") and js_truthy(new)
-                if mergeable and js_truthy(current) and _is_mapping(current) and _is_mapping(new):
+                if mergeable and js_truthy(current) and is_mapping(current) and is_mapping(new):
                     new = ContextData(new)
                     for key in current.keys():
                         if not js_truthy(new.get(key)):
