@@ -8,10 +8,11 @@
     outcome = await s.t()                                 # Outcome(status="loaded", ...)
 
 In the browser (PyScript: Pyodide or MicroPython) instances send real image beacons through
-`browser.py`. Elsewhere (CPython tests) they get an in-memory page and transport unless given one.
+`browser.py`. Elsewhere there is no page: pass an environment and a transport explicitly
+(`AppMeasurement(rsid, env, transport)`; tests use `appmeasurement.testing`).
 """
 
-from .lifecycle import FAILED, LOADED, NOT_SENT, TIMEOUT, Hit, Outcome
+from .outcome import FAILED, LOADED, NOT_SENT, TIMEOUT, Hit, Outcome
 from .tracker import AppMeasurement, s_gi, set_defaults
 
 __all__ = [

@@ -214,3 +214,70 @@ def utf16_sort_key(s):
         else:
             key.append(o)
     return key
+
+
+# JS whitespace (\s plus U+180E, as ActivityMap's patterns list it): parseInt skips it, ActivityMap
+# trims and collapses it.
+JS_SPACE = (
+    "\t\n\x0b\x0c\r \xa0\u1680\u180e\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
+    "\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+
+
+def parse_int(value):
+    """JS ``parseInt(value)`` (base 10, or 16 with 0x); None for NaN.
+
+    >>> parse_int(" 42px"), parse_int("0x1f"), parse_int("-7"), parse_int("abc")
+    (42, 31, -7, None)
+    """
+    text = js_string(value)
+    i = 0
+    n = len(text)
+    while i < n and text[i] in JS_SPACE:
+        i += 1
+    sign = 1
+    if i < n and text[i] in "+-":
+        sign = -1 if text[i] == "-" else 1
+        i += 1
+    base, digits = 10, "0123456789"
+    if text[i : i + 2] in ("0x", "0X"):
+        base, digits = 16, "0123456789abcdef"
+        i += 2
+    result = None
+    while i < n and text[i].lower() in digits:
+        result = (result or 0) * base + digits.index(text[i].lower())
+        i += 1
+    return None if result is None else sign * result
+
+
+def to_number(value):
+    """JS ``Number(value)`` for the values a sampling rate can have; None for NaN.
+
+    >>> to_number("12.5"), to_number(True), to_number(""), to_number("x")
+    (12.5, 1, 0, None)
+    """
+    if value is True:
+        return 1
+    if value is False or value is None:
+        return 0
+    if isinstance(value, (int, float)):
+        return value
+    text = js_string(value).strip()
+    if not text:
+        return 0
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def loose_nonzero(value):
+    """JS ``value != 0``: null/undefined are "not 0" there, as is anything NaN.
+
+    >>> loose_nonzero(None), loose_nonzero("0"), loose_nonzero(0), loose_nonzero("x")
+    (True, False, False, True)
+    """
+    if value is None:
+        return True
+    number = to_number(value)
+    return number is None or number != 0

@@ -1,125 +1,24 @@
-"""Pure request building: the query string, host and path, timestamp, cache buster, referrer.
+"""Request building: the URL around a query (host, path, cache buster, ``t=``) and how it is sent.
 
-Nothing here touches the page or the instance: ``build_query`` reads variables through a ``get``
-callable, so the same code serves the tracker and the tests.  The order of the query follows
-``variables.TRACKED``; see ``variables.WIRE_KEYS`` for the key of each variable.
+Pure functions of their arguments; ``hit_url`` and ``use_beacon`` read the instance's variables.
 
-    >>> values = {"pageName": "Home", "eVar1": "a b", "charSet": "UTF-8"}
-    >>> build_query(values.get)
-    '&ce=UTF-8&pageName=Home&v1=a%20b'
     >>> tracking_host(None, None, False, None, None, "my-rsid,other")
     'myrsid.112.2o7.net'
+    >>> base_url("metrics.example.com", True, "myrsid")
+    'https://metrics.example.com/b/ss/myrsid/1/JS-2.27.0'
+    >>> timestamp_param((22, 10, 2026, 6, 10, 10, 0, 0))
+    't=22%2F10%2F2026%206%3A10%3A10%200%200'
+    >>> compose_url("http://h/b/ss/r/1/JS-2.27.0", "s1", "t=x&pageName=Home")
+    'http://h/b/ss/r/1/JS-2.27.0/s1?AQB=1&ndh=1&pf=1&t=x&pageName=Home&AQE=1'
 """
 
 import math
 
-from .contextdata import ContextData, is_mapping, serialize
 from .escaping import escape
-from .jsvalues import js_string, js_truthy, utf16_len, utf16_slice
-from .variables import ALWAYS_SENT, BLOCKS, PRE_ESCAPED, TRACKED, VERSION, wire_key
+from .jsvalues import js_string, js_truthy, loose_nonzero, utf16_len
+from .variables import VERSION
 
-_ALWAYS_SENT_TEXT = ",".join(ALWAYS_SENT)
-_HEX_DIGITS = "0123456789ABCDEF"
-
-# Search engines whose long referrers get their search-term parameters moved to the front.
-_SEARCH_PARAMS = (
-    ("google", ",q,ie,start,search_key,word,kw,cd,"),
-    ("yahoo.co", ",p,ei,"),
-    ("baidu.", ",wd,word,"),
-)
-
-
-def link_filters(link_track_vars, link_track_events):
-    """The (vars, events) filter texts AppMeasurement uses on a link hit.
-
-    vars: None (no filtering) or ",listed,...,always-sent...," (plus ",events," when events are
-    filtered); events: None or ",listed,".
-    """
-    allowed = None
-    events = None
-    if js_truthy(link_track_vars):
-        allowed = "," + js_string(link_track_vars) + "," + _ALWAYS_SENT_TEXT + ","
-    if js_truthy(link_track_events):
-        events = "," + js_string(link_track_events) + ","
-        if allowed is not None:
-            allowed += ",events,"
-    return allowed, events
-
-
-def filter_events(events, allowed_events):
-    """Keep the comma-separated events whose name (before "=" or ":") is listed."""
-    kept = []
-    for entry in events.split(","):
-        name = entry
-        cut = name.find("=")
-        if cut >= 0:
-            name = name[:cut]
-        cut = name.find(":")
-        if cut >= 0:
-            name = name[:cut]
-        if ("," + name + ",") in allowed_events:
-            kept.append(entry)
-    return ",".join(kept)
-
-
-def _as_items(value):
-    return ContextData.from_value(value).items() if is_mapping(value) else []
-
-
-def build_query(get, allowed=None, allowed_events=None, ssl=False, after_pev3="", lrt=None):
-    """The ``&key=value`` part of a hit (without ``t=``, ``AQB`` and ``AQE``).
-
-    get(name) returns a variable's value (None when unset).  ``allowed``/``allowed_events`` come from
-    ``link_filters`` (None on page views).  ``after_pev3`` is inserted right after the pev3 slot
-    (the ActivityMap block).  ``lrt`` is appended last when truthy.
-    """
-    out = []
-    extra_events = get("events2")
-    extra_events = js_string(extra_events) if js_truthy(extra_events) else ""
-    page_url_rest = None
-    for name in TRACKED:
-        if name == "pageURLRest" and page_url_rest is not None:
-            value = page_url_rest
-        else:
-            value = get(name)
-        if not js_truthy(value) and name == "events" and extra_events:
-            value, extra_events = extra_events, ""
-        if js_truthy(value) and (allowed is None or ("," + name + ",") in allowed):
-            key = wire_key(name)
-            if name in BLOCKS:
-                if name != "retrieveLightData" or js_truthy(get("retrieveLightProfiles")):
-                    out.append(serialize(BLOCKS[name], _as_items(value), allowed, name + "."))
-                value = ""
-            elif name == "pageURL":
-                if isinstance(value, str) and utf16_len(value) > 255:
-                    page_url_rest = utf16_slice(value, 255)
-                    value = utf16_slice(value, 0, 255)
-            elif name == "visitorMigrationServer":
-                if js_truthy(ssl) and js_truthy(get("visitorMigrationServerSecure")):
-                    value = ""
-            elif name == "visitorMigrationServerSecure":
-                if not js_truthy(ssl) and js_truthy(get("visitorMigrationServer")):
-                    value = ""
-            elif name == "events":
-                value = js_string(value)
-                if extra_events:
-                    value += ("," if value else "") + extra_events
-                if allowed_events is not None:
-                    value = filter_events(value, allowed_events)
-            elif name == "events2":
-                value = ""
-            elif name == "lightStoreForSeconds" or name == "lightIncrementBy":
-                if not js_truthy(get("lightProfileID")):
-                    value = ""
-            elif key is not None and key[0] == "h" and name.startswith("hier"):
-                value = utf16_slice(js_string(value), 0, 255)
-            if js_truthy(value):
-                out.append("&" + key + "=" + (js_string(value) if name in PRE_ESCAPED else escape(value)))
-        if name == "pev3" and after_pev3:
-            out.append(after_pev3)
-    if js_truthy(lrt):
-        out.append("&lrt=" + js_string(lrt))
-    return "".join(out)
+BEACON_LIMIT = 64000  # AppMeasurement sends a beacon only below this many UTF-16 units
 
 
 def timestamp_param(local_time):
@@ -192,63 +91,17 @@ def compose_url(base, buster, query, postback_index=None):
     return base + "/" + buster + "?AQB=1&ndh=1&pf=1&" + callback + query + "&AQE=1"
 
 
-def shorten_referrer(referrer):
-    """AppMeasurement's referrer rewrite: only search-engine referrers over 255 UTF-16 units change.
-
-    Their search-term parameters move to the front of the query and the path is shortened so that
-    host, path and the moved parameters fit in 253 units; the rest of the query is kept whole.
-    """
-    if not js_truthy(referrer) or not isinstance(referrer, str) or utf16_len(referrer) <= 255:
-        return referrer
-    qmark = referrer.find("?")
-    if qmark <= 0:
-        return referrer
-    query = referrer[qmark + 1 :]
-    base = referrer[:qmark]
-    lower = base.lower()
-    start = 0
-    if lower.startswith("http://"):
-        start = 7
-    elif lower.startswith("https://"):
-        start = 8
-    slash = lower.find("/", start)
-    if slash <= 0:
-        return referrer
-    host = lower[start:slash]
-    path = base[slash:]
-    origin = base[:slash]
-    wanted = ""
-    for needle, params in _SEARCH_PARAMS:
-        if needle in host:
-            wanted = params
-            break
-    if not wanted or not query:
-        return referrer
-    moved = ""
-    others = ""
-    parts = query.split("&")
-    if len(parts) > 1:
-        for part in parts:
-            eq = part.find("=")
-            if eq > 0 and ("," + part[:eq] + ",") in wanted:
-                moved += ("&" if moved else "") + part
-            else:
-                others += ("&" if others else "") + part
-        if moved and others:
-            query = moved + "&" + others
-        else:
-            others = ""
-    room = 253 - (utf16_len(query) - utf16_len(others)) - utf16_len(origin)
-    return origin + (utf16_slice(path, 0, room) if room > 0 else "") + "?" + query
+def hit_url(s, buster, query):
+    """The whole request URL of a hit of ``s`` (query starts with "t=")."""
+    host = tracking_host(s.trackingServer, s.trackingServerSecure, s.ssl, s.dc, s.visitorNamespace, s.account)
+    postbacks = loose_nonzero(s.usePostbacks)
+    base = base_url(host, s.ssl, s.account, s.mobile, postbacks, s.version, None, s.tagContainerMarker)
+    return compose_url(base, buster, query, s._state.index if postbacks else None)
 
 
-def new_fid(rand):
-    """A fresh fallback visitor id "XXXXXXXXXXXXXXXX-XXXXXXXXXXXXXXXX" (first digits 0-7 / 0-3)."""
-    high = []
-    low = []
-    high_range, low_range = 8, 4
-    for _ in range(16):
-        high.append(_HEX_DIGITS[int(math.floor(rand() * high_range))])
-        low.append(_HEX_DIGITS[int(math.floor(rand() * low_range))])
-        high_range = low_range = 16
-    return "".join(high) + "-" + "".join(low)
+def use_beacon(s, url):
+    """Whether ``url`` goes by navigator.sendBeacon: exit links and s.useBeacon, when short enough."""
+    if not s._env.has_send_beacon():
+        return False
+    wanted = url.find("pe=lnk_e") > 0 or js_truthy(s.useBeacon)
+    return wanted and utf16_len(url) < BEACON_LIMIT

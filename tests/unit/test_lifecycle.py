@@ -8,8 +8,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "app"))
 
-from appmeasurement.lifecycle import FAILED, LOADED, NOT_SENT, TIMEOUT, HitQueue  # noqa: E402
-from appmeasurement.transport import FakeTransport  # noqa: E402
+from appmeasurement.lifecycle import HitQueue  # noqa: E402
+from appmeasurement.outcome import FAILED, LOADED, NOT_SENT, TIMEOUT  # noqa: E402
+from appmeasurement.testing import FakeTransport  # noqa: E402
 
 
 class Console:

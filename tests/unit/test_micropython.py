@@ -39,8 +39,8 @@ if not MICROPYTHON.exists():
 VECTORS_SNIPPET = """
 import json, sys
 from appmeasurement import tracker
-from appmeasurement.environment import StaticEnvironment
-from appmeasurement.transport import FakeTransport
+from appmeasurement.testing import StaticEnvironment
+from appmeasurement.testing import FakeTransport
 from vector_runner import parse_json, run_case, case_get
 
 print("IMPLEMENTATION " + sys.implementation.name)

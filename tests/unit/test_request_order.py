@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from appmeasurement import request
+from appmeasurement.query import build as build_query
 from appmeasurement.variables import ALWAYS_SENT, BLOCKS, CLEARED, TRACKED, TRANSIENT, indexed_key, wire_key
 from tests.unit.tracker_support import Rig, query_keys
 
@@ -32,7 +32,7 @@ SETTABLE = [name for name in PLAIN if name not in _AUTOMATIC and name not in _LI
 @given(st.lists(st.sampled_from(PLAIN), unique=True, max_size=40))
 def test_query_keys_follow_the_table_order_for_any_subset(chosen):
     values = dict.fromkeys(chosen, "x")
-    keys = [part.split("=")[0] for part in request.build_query(values.get).split("&")[1:]]
+    keys = [part.split("=")[0] for part in build_query(values).split("&")[1:]]
     assert keys == [wire_key(name) for name in TRACKED if name in values]
 
 
@@ -65,14 +65,14 @@ def test_grouped_by_index_and_campaign_clash():
         "eVar0": "f",
         "campaign": "g",
     }
-    query = request.build_query(values.get)
+    query = build_query(values)
     assert query == "&v0=g&v0=f&c1=a&v1=b&h1=c&l1=d&c2=e"
 
 
 def test_page_url_split_and_rest_sent_after_bh():
     # 15 + 236 + 2 emoji = 255 UTF-16 units in g; the third emoji goes to -g after bh.
     url = "https://x.test/" + "a" * 236 + "\U0001f389" * 3
-    query = request.build_query({"pageURL": url, "browserHeight": 720}.get)
+    query = build_query({"pageURL": url, "browserHeight": 720})
     assert query.startswith("&g=https%3A%2F%2Fx.test%2F" + "a" * 236 + "%F0%9F%8E%89" * 2 + "&bh=720")
     assert query.endswith("&bh=720&-g=%F0%9F%8E%89")
 

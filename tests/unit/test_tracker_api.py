@@ -6,8 +6,8 @@ import pytest
 
 from appmeasurement import tracker
 from appmeasurement.contextdata import ContextData
-from appmeasurement.environment import FakeElement, StaticEnvironment
-from appmeasurement.lifecycle import NOT_SENT, Hit
+from appmeasurement.outcome import NOT_SENT, Hit
+from appmeasurement.testing import FakeElement, FakeTransport, StaticEnvironment
 from appmeasurement.tracker import AppMeasurement, s_gi
 from tests.unit.tracker_support import Rig, param, query_keys, query_parts
 
@@ -30,21 +30,28 @@ def hit(rig, *args, call="t"):
 def test_s_gi_returns_the_registered_instance_for_overlapping_suites():
     tracker._reset_registry()
     env = StaticEnvironment()
-    a = s_gi("rsid1", env)
+    a = s_gi("rsid1", env, FakeTransport())
     assert s_gi("rsid1") is a
     assert s_gi("rsid2,rsid1") is a, "any shared suite finds the instance"
     assert a.account == "rsid2,rsid1" and a.allAccounts == ["rsid1", "rsid2"]
-    other = s_gi("rsid3", env)
+    other = s_gi("rsid3", env, FakeTransport())
     assert other is not a and s_gi("rsid3") is other
 
 
 def test_appmeasurement_is_always_new_but_registered():
     tracker._reset_registry()
-    first = AppMeasurement("same")
-    second = AppMeasurement("same")
+    first = AppMeasurement("same", StaticEnvironment(), FakeTransport())
+    second = AppMeasurement("same", StaticEnvironment(), FakeTransport())
     assert first is not second
     assert s_gi("same") is first, "s_gi finds instances created with AppMeasurement() too"
     assert AppMeasurement.getInstance("same") is first
+
+
+def test_outside_a_browser_a_tracker_needs_an_environment_and_a_transport():
+    with pytest.raises(RuntimeError, match=r"AppMeasurement\('myrsid'\): no browser here .*env, transport"):
+        AppMeasurement("myrsid")
+    with pytest.raises(RuntimeError, match="appmeasurement.testing"):
+        AppMeasurement("myrsid", StaticEnvironment())
 
 
 def test_defaults(rig):

@@ -11,8 +11,7 @@ import json
 from pathlib import Path
 
 from appmeasurement import tracker
-from appmeasurement.environment import StaticEnvironment
-from appmeasurement.transport import FakeTransport
+from appmeasurement.testing import FakeTransport, StaticEnvironment
 from tests.unit.vector_runner import case_get, parse_json, run_case
 
 REFERENCE = Path(__file__).resolve().parents[1] / "fixtures" / "reference"

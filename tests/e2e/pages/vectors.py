@@ -53,7 +53,7 @@ async def _guarded(text):
     try:
         await _run(text)
     except Exception as exc:
-        from appmeasurement.lifecycle import format_exception
+        from appmeasurement.callbacks import format_exception
 
         status["error"] = format_exception(exc)
     status["done"] = True

@@ -1,0 +1,153 @@
+"""Cookies and the ids kept in them: cookieRead/cookieWrite, the cookie domain, the ``s_fid`` fallback
+visitor id and visitor sampling (``s_vsn_*``), as AppMeasurement.js 2.27.0 does them.
+
+Each function takes the tracker ``s`` (its variables: cookieLifetime, writeSecureCookies,
+cookieDomainPeriods, ...) and reads the page through ``s._env``.
+
+    >>> from appmeasurement import AppMeasurement
+    >>> from appmeasurement.testing import FakeTransport, StaticEnvironment
+    >>> s = AppMeasurement("myrsid", StaticEnvironment(location="http://www.shop.test/"), FakeTransport())
+    >>> write(s, "k", "a b", 1)
+    True
+    >>> read(s._env, "k"), s._env.cookie_writes[-1]
+    ('a b', 'k=a%20b; path=/; expires=Wed, 22 Nov 2028 06:10:10 GMT; domain=.shop.test;')
+    >>> fid = fallback_id(s); len(fid), fid == fallback_id(s)
+    (33, True)
+"""
+
+import math
+
+from .contextdata import ContextData
+from .escaping import escape, unescape
+from .jsdate import in_two_years_ms, utc_string
+from .jsvalues import js_string, js_truthy, parse_int, to_number
+
+_HEX_DIGITS = "0123456789ABCDEF"
+
+
+def read(env, name):
+    """The unescaped value of cookie ``name`` ("" when missing): ``s.cookieRead``."""
+    key = escape(name)
+    key = js_string(key) if key else ""
+    jar = " " + js_string(env.get_cookies())
+    start = jar.find(" " + key + "=")
+    if start < 0:
+        return ""
+    end = jar.find(";", start)
+    value = unescape(jar[start + 2 + len(key) : end if end >= 0 else len(jar)])
+    return "" if value == "[[B]]" else value
+
+
+def write(s, name, value, expires=None):
+    """``s.cookieWrite``: True when the cookie reads back.
+
+    expires: None (session), 1 (two years, or cookieLifetime seconds) or an epoch time in ms.
+    """
+    env = s._env
+    domain = cookie_domain(s)
+    text = js_string(value) if value is not None else "null"
+    lifetime = s.cookieLifetime
+    life = js_string(lifetime).upper() if js_truthy(lifetime) else ""
+    expires_ms = None
+    if js_truthy(expires) and life != "SESSION" and life != "NONE":
+        seconds = parse_int(life or 0) if text != "" else -60
+        if seconds:
+            expires_ms = env.now_ms() + 1000 * seconds
+        elif expires is True or expires == 1:
+            expires_ms = in_two_years_ms(env.local_time(), env.now_ms())
+        elif isinstance(expires, (int, float)):
+            expires_ms = expires
+    if not name or life == "NONE":
+        return False
+    cookie = escape(name) + "=" + escape(text if text != "" else "[[B]]") + "; path=/;"
+    if expires_ms is not None and life != "SESSION":
+        cookie += " expires=" + utc_string(expires_ms) + ";"
+    if domain:
+        cookie += " domain=" + domain + ";"
+    if js_truthy(s.writeSecureCookies):
+        cookie += " secure;"
+    env.set_cookie(cookie)
+    return read(env, name) == text
+
+
+def cookie_domain(s):
+    """The ``domain=`` of AppMeasurement's cookies: the last cookieDomainPeriods labels (at least 2)
+    of the host; none for an IP address. Computed once per instance."""
+    state = s._state
+    if state.cookie_domain is not None:
+        return state.cookie_domain
+    host = js_string(s._env.location_hostname() or "")
+    periods = s.fpCookieDomainPeriods
+    if not js_truthy(periods):
+        periods = s.cookieDomainPeriods
+    numeric = True
+    for ch in host:
+        if not ("0" <= ch <= "9" or ch == "."):
+            numeric = False
+            break
+    if host and not numeric:
+        count = parse_int(periods) if js_truthy(periods) else 2
+        count = count if count is not None and count > 2 else 2
+        dot = host.rfind(".")
+        if dot >= 0:
+            while dot >= 0 and count > 1:
+                dot = host.rfind(".", 0, max(dot - 1, 0) + 1)
+                count -= 1
+            state.cookie_domain = host[dot:] if dot > 0 else host
+    return state.cookie_domain
+
+
+def new_fid(rand):
+    """A fresh fallback visitor id "XXXXXXXXXXXXXXXX-XXXXXXXXXXXXXXXX" (first digits 0-7 / 0-3)."""
+    high = []
+    low = []
+    high_range, low_range = 8, 4
+    for _ in range(16):
+        high.append(_HEX_DIGITS[int(math.floor(rand() * high_range))])
+        low.append(_HEX_DIGITS[int(math.floor(rand() * low_range))])
+        high_range = low_range = 16
+    return "".join(high) + "-" + "".join(low)
+
+
+def fallback_id(s):
+    """The ``s_fid`` cookie's id (made and stored when missing), or 0 when it cannot be stored."""
+    fid = read(s._env, "s_fid")
+    if not fid or "-" not in fid:
+        fid = new_fid(s._env.random)
+    if not write(s, "s_fid", fid, 1):
+        return 0
+    return fid
+
+
+def sampled(s):
+    """Visitor sampling: False when this visitor is outside ``visitorSampling`` percent (kept in a
+    ``s_vsn_<namespace or account>[_<group>]`` cookie)."""
+    draw = int(math.floor(1e13 * s._env.random()))
+    rate = s.visitorSampling
+    group = s.visitorSamplingGroup
+    owner = s.visitorNamespace if js_truthy(s.visitorNamespace) else s.account
+    name = "s_vsn_" + js_string(owner) + ("_" + js_string(group) if js_truthy(group) else "")
+    stored = read(s._env, name)
+    if js_truthy(rate):
+        rate = to_number(rate)
+        if rate is None:
+            return True
+        rate *= 100
+        number = parse_int(stored) if stored else None
+        if not number:
+            if not write(s, name, draw):
+                return False
+            number = draw
+        if number % 10000 > rate:
+            return False
+    return True
+
+
+def add_exclusion_code(s):
+    """writeSecureCookies over http: AppMeasurement flags the hit with contextData excCodes [1]."""
+    data = s.contextData
+    if isinstance(data, ContextData):
+        codes = data.get("excCodes")
+        codes = list(codes) if isinstance(codes, (list, tuple)) else []
+        codes.append(1)
+        data["excCodes"] = codes

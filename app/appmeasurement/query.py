@@ -1,0 +1,151 @@
+"""The query builder: the ``&key=value`` part of a hit, from the variables that are set.
+
+``sendable(s)`` takes the tracked variables the instance holds with a truthy value (only those: the
+cost of a hit grows with what the page set, not with the ~400 variables AppMeasurement knows);
+``build`` writes them in AppMeasurement's order (``variables.TRACKED``) under their wire keys
+(``variables.WIRE_KEYS``), with AppMeasurement's special cases: context-data blocks, ``pageURL`` cut
+into ``g`` and ``-g``, ``events2`` merged into ``events``, hierarchies cut to 255, the link filters.
+
+    >>> build({"pageName": "Home", "eVar1": "a b", "charSet": "UTF-8"})
+    '&ce=UTF-8&pageName=Home&v1=a%20b'
+    >>> allowed, events = link_filters("eVar1,events", "event2")
+    >>> build({"eVar1": "x", "eVar2": "y", "events": "event1,event2=3", "pe": "lnk_o"}, allowed, events)
+    '&events=event2%3D3&v1=x&pe=lnk_o'
+"""
+
+from .contextdata import ContextData, is_mapping, serialize
+from .escaping import escape
+from .jsvalues import js_string, js_truthy, utf16_len, utf16_slice
+from .variables import ALWAYS_SENT, BLOCKS, PRE_ESCAPED, TRACKED, wire_key
+
+_ALWAYS_SENT_TEXT = ",".join(ALWAYS_SENT)
+
+# Send position of every tracked variable, and its wire key.
+ORDER = {}
+KEYS = {}
+for _i, _name in enumerate(TRACKED):
+    ORDER[_name] = _i
+    KEYS[_name] = wire_key(_name)
+_PEV3 = ORDER["pev3"]
+_HIERS = ("hier0", "hier1", "hier2", "hier3", "hier4", "hier5")
+
+
+def link_filters(link_track_vars, link_track_events):
+    """The (vars, events) filter texts AppMeasurement uses on a link hit.
+
+    vars: None (no filtering) or ",listed,...,always-sent...," (plus ",events," when events are
+    filtered); events: None or ",listed,".
+    """
+    allowed = None
+    events = None
+    if js_truthy(link_track_vars):
+        allowed = "," + js_string(link_track_vars) + "," + _ALWAYS_SENT_TEXT + ","
+    if js_truthy(link_track_events):
+        events = "," + js_string(link_track_events) + ","
+        if allowed is not None:
+            allowed += ",events,"
+    return allowed, events
+
+
+def filter_events(events, allowed_events):
+    """Keep the comma-separated events whose name (before "=" or ":") is listed."""
+    kept = []
+    for entry in events.split(","):
+        name = entry
+        cut = name.find("=")
+        if cut >= 0:
+            name = name[:cut]
+        cut = name.find(":")
+        if cut >= 0:
+            name = name[:cut]
+        if ("," + name + ",") in allowed_events:
+            kept.append(entry)
+    return ",".join(kept)
+
+
+def sendable(s):
+    """{name: value} of the tracked variables ``s`` holds with a truthy value."""
+    values = {}
+    order = ORDER
+    for name, value in s.__dict__.items():
+        if name in order and js_truthy(value):
+            values[name] = value
+    return values
+
+
+def _as_items(value):
+    return ContextData.from_value(value).items() if is_mapping(value) else []
+
+
+def build(values, allowed=None, allowed_events=None, ssl=False, after_pev3="", lrt=None):
+    """The ``&key=value`` part of a hit (without ``t=``, ``AQB`` and ``AQE``).
+
+    ``values``: {variable: truthy value} (see ``sendable``). ``allowed``/``allowed_events`` come from
+    ``link_filters`` (None on page views). ``after_pev3`` is inserted right after the pev3 slot (the
+    ActivityMap block); ``lrt`` is appended last when truthy.
+    """
+    extra_events = values.get("events2")
+    extra_events = js_string(extra_events) if extra_events is not None else ""
+    page_url_rest = None
+    names = []
+    for name in values:
+        names.append((ORDER[name], name))
+    if extra_events and "events" not in values:
+        names.append((ORDER["events"], "events"))  # events2 stands in for events
+    page_url = values.get("pageURL")
+    if isinstance(page_url, str) and utf16_len(page_url) > 255:
+        page_url_rest = utf16_slice(page_url, 255)
+        if "pageURLRest" not in values:
+            names.append((ORDER["pageURLRest"], "pageURLRest"))
+    names.sort()
+    out = []
+    pending_pev3 = bool(after_pev3)
+    for position, name in names:
+        if pending_pev3 and position > _PEV3:
+            out.append(after_pev3)
+            pending_pev3 = False
+        if name == "pageURLRest" and page_url_rest is not None:
+            value = page_url_rest
+        elif name == "events" and "events" not in values:
+            value, extra_events = extra_events, ""
+        else:
+            value = values[name]
+        if allowed is not None and ("," + name + ",") not in allowed:
+            continue
+        if name in BLOCKS:
+            if name != "retrieveLightData" or "retrieveLightProfiles" in values:
+                out.append(serialize(BLOCKS[name], _as_items(value), allowed, name + "."))
+            continue
+        if name == "pageURL":
+            if page_url_rest is not None:
+                value = utf16_slice(value, 0, 255)
+        elif name == "visitorMigrationServer":
+            if js_truthy(ssl) and "visitorMigrationServerSecure" in values:
+                continue
+        elif name == "visitorMigrationServerSecure":
+            if not js_truthy(ssl) and "visitorMigrationServer" in values:
+                continue
+        elif name == "events":
+            value = js_string(value)
+            if extra_events:
+                value += ("," if value else "") + extra_events
+            if allowed_events is not None:
+                value = filter_events(value, allowed_events)
+        elif name == "events2":
+            continue
+        elif name == "lightStoreForSeconds" or name == "lightIncrementBy":
+            if "lightProfileID" not in values:
+                continue
+        elif name in _HIERS:
+            value = utf16_slice(js_string(value), 0, 255)
+        if js_truthy(value):
+            key = KEYS[name]
+            out.append("&" + key + "=" + (js_string(value) if name in PRE_ESCAPED else escape(value)))
+        if name == "pev3" and pending_pev3:
+            out.append(after_pev3)
+            pending_pev3 = False
+    if pending_pev3:
+        out.append(after_pev3)
+    if js_truthy(lrt):
+        out.append("&lrt=" + js_string(lrt))
+    return "".join(out)

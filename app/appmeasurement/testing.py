@@ -1,0 +1,254 @@
+"""Test doubles: an in-memory page, fake DOM elements and a manual-clock transport. For tests only.
+
+Nothing in the shipped path imports this module: in a browser the package wires
+``browser.BrowserEnvironment`` and ``browser.BrowserTransport`` in; elsewhere a tracker must be given
+an environment and a transport explicitly, and these are the ones the tests (CPython and MicroPython
+in Node) pass.
+
+    >>> from appmeasurement import AppMeasurement
+    >>> env, transport = StaticEnvironment(), FakeTransport()
+    >>> s = AppMeasurement("myrsid", env, transport)
+    >>> s.trackingServer = "collector.test"
+    >>> hit = s.t()
+    >>> transport.images[0].url.startswith("http://collector.test/b/ss/myrsid/1/JS-2.27.0/s")
+    True
+    >>> transport.load(transport.images[0])  # the collector answered with its GIF
+    >>> hit.outcome.status
+    'loaded'
+    >>> env.make_anchor("docs/a b.pdf?v=2").href
+    'http://HARNESS/docs/a%20b.pdf?v=2'
+"""
+
+from .environment import ElementInfo
+from .jsdate import local_fields, parse_utc_string
+from .urls import SPECIAL_PORTS, resolve_url, split_url
+
+
+class FakeElement(ElementInfo):
+    """A test stand-in for a DOM element; it is its own ElementInfo."""
+
+
+class StaticEnvironment:
+    """A fixed page for tests: attributes are settable and every method is deterministic.
+
+    Defaults match the recorded vectors: ``http://HARNESS/page.html``, no referrer, screen
+    1280x720x24, window 1280x720, UTC, cookies on, sendBeacon available.
+    """
+
+    def __init__(
+        self,
+        location="http://HARNESS/page.html",
+        referrer="",
+        now_ms=1795327810000,
+        tz_offset=0,
+        seed=1,
+        screen=None,
+        cookies_enabled=True,
+        send_beacon=True,
+    ):
+        self.location = location
+        self.referrer = referrer
+        self.clock_ms = now_ms
+        self.tz_offset = tz_offset
+        self.cookies_enabled = cookies_enabled
+        self.send_beacon = send_beacon
+        self.screen_info = screen or {
+            "width": 1280,
+            "height": 720,
+            "color_depth": 24,
+            "inner_width": 1280,
+            "inner_height": 720,
+            "java_enabled": False,
+        }
+        self._seed = (seed * 6364136223846793005 + 1442695040888963407) & 0xFFFFFFFFFFFFFFFF
+        self._cookie_names = []
+        self._cookie_values = {}
+        self.cookie_writes = []
+        self.navigations = []
+        self.messages = []
+        self.html = FakeElement(tag_name="HTML")
+        self.body = FakeElement(tag_name="BODY", parent=self.html)
+
+    # time and randomness
+    def now_ms(self):
+        return self.clock_ms
+
+    def local_time(self):
+        return local_fields(self.clock_ms, self.tz_offset)
+
+    def random(self):
+        # 64-bit LCG; the top 53 bits make the float (same sequence in CPython and MicroPython).
+        self._seed = (self._seed * 6364136223846793005 + 1442695040888963407) & 0xFFFFFFFFFFFFFFFF
+        return (self._seed >> 11) / 9007199254740992.0
+
+    # location
+    def _parts(self):
+        return split_url(self.location, True)
+
+    def location_href(self):
+        return self.location
+
+    def location_protocol(self):
+        return self._parts()[0]
+
+    def location_host(self):
+        return self._parts()[1]
+
+    def location_hostname(self):
+        host = self._parts()[1]
+        return host.rsplit(":", 1)[0] if ":" in host else host
+
+    def location_pathname(self):
+        return self._parts()[2]
+
+    def document_referrer(self):
+        return self.referrer
+
+    # cookies
+    def get_cookies(self):
+        return "; ".join([name + "=" + self._cookie_values[name] for name in self._cookie_names])
+
+    def set_cookie(self, cookie_string):
+        self.cookie_writes.append(cookie_string)
+        if not self.cookies_enabled:
+            return
+        pieces = cookie_string.split(";")
+        first = pieces[0]
+        eq = first.find("=")
+        if eq < 0:
+            return
+        name = first[:eq].strip()
+        value = first[eq + 1 :].strip()
+        expired = False
+        for attr in pieces[1:]:
+            attr = attr.strip()
+            if attr.lower().startswith("expires="):
+                expired = parse_utc_string(attr[8:]) <= self.clock_ms
+        if expired:
+            if name in self._cookie_values:
+                del self._cookie_values[name]
+                self._cookie_names.remove(name)
+            return
+        if name not in self._cookie_values:
+            self._cookie_names.append(name)
+        self._cookie_values[name] = value
+
+    # screen, elements, misc
+    def screen(self):
+        return dict(self.screen_info)
+
+    def element_info(self, obj):
+        return obj if isinstance(obj, ElementInfo) else None
+
+    def has_send_beacon(self):
+        return self.send_beacon
+
+    def navigate(self, url):
+        self.navigations.append(url)
+
+    def log(self, msg):
+        self.messages.append(("log", msg))
+
+    def warn(self, msg):
+        self.messages.append(("warn", msg))
+
+    def error(self, msg):
+        self.messages.append(("error", msg))
+
+    def make_anchor(self, href, parent=None, **attrs):
+        """A new ``<a href=...>`` appended to ``parent`` (default: body), href resolved like a browser."""
+        resolved = resolve_url(href, self.location)
+        protocol, host = "", ""
+        colon = resolved.find(":")
+        if colon > 0 and resolved[: colon + 1].lower() in SPECIAL_PORTS:
+            protocol, host = split_url(resolved)[:2]
+        elif colon > 0:
+            protocol = resolved[: colon + 1].lower()
+        return FakeElement(
+            tag_name="A", href=resolved, protocol=protocol, host=host, parent=parent or self.body, **attrs
+        )
+
+
+class _FakeImage:
+    def __init__(self, url, on_load, on_error):
+        self.url = url
+        self.on_load = on_load
+        self.on_error = on_error
+        self.complete = False
+        self.released = False
+
+
+class FakeTransport:
+    """An in-memory transport and clock for tests: nothing happens until the test says so."""
+
+    def __init__(self, beacon_accepts=True):
+        self.clock_ms = 1_700_000_000_000
+        self.images = []  # every _FakeImage sent, in order
+        self.beacons = []  # every beacon URL, in order
+        self.beacon_accepts = beacon_accepts
+        self._timers = []  # [due_ms, seq, fn, token]
+        self._seq = 0
+
+    # --- Transport -------------------------------------------------------------------------
+    def send_image(self, url, on_load, on_error):
+        image = _FakeImage(url, on_load, on_error)
+        self.images.append(image)
+        return image
+
+    def image_complete(self, token):
+        return token.complete
+
+    def release(self, token):
+        token.released = True
+
+    def send_beacon(self, url):
+        self.beacons.append(url)
+        return self.beacon_accepts
+
+    # --- Timers ----------------------------------------------------------------------------
+    def now_ms(self):
+        return self.clock_ms
+
+    def set_timeout(self, fn, ms):
+        self._seq += 1
+        token = self._seq
+        self._timers.append([self.clock_ms + max(0, int(ms)), self._seq, fn, token])
+        return token
+
+    def clear_timeout(self, token):
+        self._timers = [t for t in self._timers if t[3] != token]
+
+    # --- Test controls ---------------------------------------------------------------------
+    def pending(self):
+        """Images sent and neither loaded, failed nor released."""
+        return [i for i in self.images if not i.released]
+
+    def load(self, image, elapsed_ms=7):
+        """The image arrived (a 200 GIF): mark it complete, move the clock, fire onload."""
+        self.clock_ms += elapsed_ms
+        image.complete = True
+        if not image.released:
+            image.on_load()
+
+    def fail(self, image, elapsed_ms=7):
+        """The image failed (404, 500, dropped connection): fire onerror."""
+        self.clock_ms += elapsed_ms
+        if not image.released:
+            image.on_error()
+
+    def advance(self, ms):
+        """Move the clock by ms, firing due timers in order (timers they set fire too if due)."""
+        end = self.clock_ms + ms
+        while True:
+            due = [t for t in self._timers if t[0] <= end]
+            if not due:
+                break
+            due.sort(key=lambda t: (t[0], t[1]))
+            first = due[0]
+            self._timers.remove(first)
+            self.clock_ms = max(self.clock_ms, first[0])
+            first[2]()
+        self.clock_ms = end
+
+    def timer_count(self):
+        return len(self._timers)
