@@ -13,9 +13,7 @@ MicroPython/Pyodide ratios. A leak shows up as growth that keeps rising with the
 
 import argparse
 import json
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -24,23 +22,10 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from collector.launcher import launch  # noqa: E402
 from tests.e2e.chromium import launch_options  # noqa: E402
 
 BATCH = 500
-
-
-def start_collector(tmp):
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "collector", "--port", "0", "--db", str(Path(tmp) / "bench.sqlite3")],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    line = proc.stdout.readline()
-    if "Collector serving" not in line:
-        proc.terminate()
-        raise SystemExit("collector did not start: %r" % line)
-    return proc, line.split("Collector serving", 1)[1].strip().rstrip("/")
 
 
 def measure(page):
@@ -110,21 +95,15 @@ def main():
     parser.add_argument("--interpreters", default="mpy,py")
     args = parser.parse_args()
     hits = max(BATCH, args.hits // BATCH * BATCH)
-    with tempfile.TemporaryDirectory() as tmp:
-        proc, url = start_collector(tmp)
-        try:
-            with sync_playwright() as p:
-                options = launch_options()
-                options["args"] = options["args"] + ["--enable-precise-memory-info", "--js-flags=--expose-gc"]
-                browser = p.chromium.launch(**options)
-                results = {}
-                for interpreter in args.interpreters.split(","):
-                    print("%s: %d hits after a %d-hit warm-up" % (interpreter, hits, BATCH))
-                    results[interpreter] = run(browser, url, interpreter, hits)
-                browser.close()
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+    with launch(root=ROOT) as collector, sync_playwright() as p:  # a throw-away database
+        options = launch_options()
+        options["args"] = options["args"] + ["--enable-precise-memory-info", "--js-flags=--expose-gc"]
+        browser = p.chromium.launch(**options)
+        results = {}
+        for interpreter in args.interpreters.split(","):
+            print("%s: %d hits after a %d-hit warm-up" % (interpreter, hits, BATCH))
+            results[interpreter] = run(browser, collector.url, interpreter, hits)
+        browser.close()
     print()
     print(
         "%-5s %9s %9s %8s %6s %22s %18s"

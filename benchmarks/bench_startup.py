@@ -11,9 +11,7 @@ and prints the time until Python has run (the page's ready marker) and the bytes
 
 import argparse
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -22,7 +20,7 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.bench_hits import start_collector  # noqa: E402
+from collector.launcher import launch  # noqa: E402
 from tests.e2e.chromium import launch_options  # noqa: E402
 
 BYTES_JS = """() => performance.getEntriesByType("resource")
@@ -47,24 +45,15 @@ def main():
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     results = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        proc, url = start_collector(tmp)
-        try:
-            with sync_playwright() as p:
-                browser = p.chromium.launch(**launch_options())
-                for interpreter in ("mpy", "py"):
-                    runs = [load_once(browser, url, interpreter) for _ in range(args.runs)]
-                    results[interpreter] = (
-                        statistics.median(r[0] for r in runs),
-                        statistics.median(r[1] for r in runs),
-                    )
-                browser.close()
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+    with launch(root=ROOT) as collector, sync_playwright() as p:  # a throw-away database
+        browser = p.chromium.launch(**launch_options())
+        for interpreter in ("mpy", "py"):
+            runs = [load_once(browser, collector.url, interpreter) for _ in range(args.runs)]
+            results[interpreter] = (
+                statistics.median(r[0] for r in runs),
+                statistics.median(r[1] for r in runs),
+            )
+        browser.close()
     print("%-5s %16s %16s   (median of %d fresh loads)" % ("", "ready after (s)", "loaded (MB)", args.runs))
     for name, (ready, loaded) in results.items():
         print("%-5s %16.2f %16.2f" % (name, ready, loaded / 1e6))

@@ -8,8 +8,13 @@ coroutine that never blocks other requests, and its raw connection lets a fault 
 
     from collector import create_app                          # in-process, for tests
     app = create_app("/tmp/hits.sqlite3", root=".")
+
+    from collector import launch                              # a real server process, for e2e/benchmarks
+    with launch() as collector:                               # collector.url, .hits(), .wait_for_hits()
+        ...
 """
 
 from collector.app import create_app
+from collector.launcher import Collector, CollectorStartError, launch
 
-__all__ = ["create_app"]
+__all__ = ["Collector", "CollectorStartError", "create_app", "launch"]

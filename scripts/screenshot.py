@@ -12,7 +12,6 @@ views so the hit inspector has hits, and saves the window to docs/screenshot.png
 
 import argparse
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -20,8 +19,8 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
+from collector.launcher import launch  # noqa: E402
 from tests.e2e.chromium import launch_options  # noqa: E402
-from tests.e2e.conftest import start_collector  # noqa: E402
 
 TIMEOUT_MS = 60_000
 
@@ -36,31 +35,26 @@ def settled(page, count):
 
 
 def take(out, interpreter, width, height):
-    with tempfile.TemporaryDirectory() as tmp:
-        collector = start_collector(Path(tmp) / "hits.sqlite3")
-        try:
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(**launch_options())
-                page = browser.new_page(viewport={"width": width, "height": height})
-                page.goto(f"{collector.url}/?interpreter={interpreter}")
-                page.wait_for_function("document.documentElement.dataset.ready === '1'", timeout=TIMEOUT_MS)
-                settled(page, 1)
-                page.click('.mainnav a[data-route="products"]')
-                settled(page, 2)
-                page.click('.product-card[data-product="42"] a.card-link')
-                settled(page, 3)
-                page.click('button[data-action="add-to-cart"]')
-                settled(page, 4)
-                page.click('nav.crumbs a[href="/products"]')
-                settled(page, 5)
-                # The "added to cart" toast hides itself; the picture is cleaner without it.
-                expect(page.locator("#toast")).to_be_hidden(timeout=TIMEOUT_MS)
-                page.evaluate("window.scrollTo(0, 0)")
-                out.parent.mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=str(out))
-                browser.close()
-        finally:
-            collector.close()
+    with launch(root=ROOT) as collector, sync_playwright() as playwright:  # a throw-away database
+        browser = playwright.chromium.launch(**launch_options())
+        page = browser.new_page(viewport={"width": width, "height": height})
+        page.goto(f"{collector.url}/?interpreter={interpreter}")
+        page.wait_for_function("document.documentElement.dataset.ready === '1'", timeout=TIMEOUT_MS)
+        settled(page, 1)
+        page.click('.mainnav a[data-route="products"]')
+        settled(page, 2)
+        page.click('.product-card[data-product="42"] a.card-link')
+        settled(page, 3)
+        page.click('button[data-action="add-to-cart"]')
+        settled(page, 4)
+        page.click('nav.crumbs a[href="/products"]')
+        settled(page, 5)
+        # The "added to cart" toast hides itself; the picture is cleaner without it.
+        expect(page.locator("#toast")).to_be_hidden(timeout=TIMEOUT_MS)
+        page.evaluate("window.scrollTo(0, 0)")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(out))
+        browser.close()
     print(f"wrote {out}")
 
 

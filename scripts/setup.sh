@@ -16,6 +16,9 @@ cd "$ROOT"
 log() { echo "[setup] $*" >&2; }
 die() { log "error: $*"; exit 1; }
 sha() { sha256sum "$1" | cut -d' ' -f1; }
+# Write a stamp by rename: node_modules may be a hard-linked copy of another checkout's, and writing
+# through the link would change that checkout's stamp too.
+stamp() { printf '%s\n' "$2" > "$1.tmp" && mv -f "$1.tmp" "$1"; }
 
 want_chromium=0
 want_lock=0
@@ -60,9 +63,10 @@ ensure_node_modules() {
     want="$(sha package-lock.json)"
     have="$(cat node_modules/.setup-lock.sha256 2>/dev/null || true)"
     [ "$want" = "$have" ] && return 0
-    # No stamp yet: node_modules may still be exactly what the lock asks for (installed by hand, or before
-    # this script existed). npm's own record of the tree says so; trust it rather than reinstalling.
-    if [ -z "$have" ] && [ -d node_modules ] && node -e '
+    # No stamp yet, or the lock changed only outside the dependency tree (the project's own version, say):
+    # node_modules may still be exactly what the lock asks for. npm's own record of the tree says so;
+    # trust it rather than reinstalling.
+    if [ -f node_modules/.package-lock.json ] && node -e '
         const fs = require("fs");
         const lock = JSON.parse(fs.readFileSync("package-lock.json", "utf8")).packages || {};
         const tree = JSON.parse(fs.readFileSync("node_modules/.package-lock.json", "utf8")).packages || {};
@@ -73,12 +77,12 @@ ensure_node_modules() {
         }
         for (const key of Object.keys(tree)) if (!(key in lock)) process.exit(1);
     ' 2>/dev/null; then
-        echo "$want" > node_modules/.setup-lock.sha256
+        stamp node_modules/.setup-lock.sha256 "$want"
         return 0
     fi
     log "installing npm packages (npm ci)"
     npm ci --no-audit --no-fund --loglevel=error >&2
-    echo "$want" > node_modules/.setup-lock.sha256
+    stamp node_modules/.setup-lock.sha256 "$want"
 }
 
 ensure_venv() {
@@ -97,7 +101,7 @@ ensure_venv() {
     log "installing Python requirements into .venv (pip install -r requirements.txt)"
     quiet_pip .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt >&2
     # Written last: an interrupted install leaves no stamp, so the next run tries again.
-    echo "$want" > .venv/.setup-requirements.sha256
+    stamp .venv/.setup-requirements.sha256 "$want"
 }
 
 lock_requirements() {

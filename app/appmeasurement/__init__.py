@@ -26,7 +26,7 @@ __all__ = [
     "s_gi",
     "set_defaults",
 ]
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 try:
     import js  # noqa: F401  (present only inside a browser interpreter)

@@ -3,7 +3,8 @@
 Fixtures
 --------
 ``collector`` (session)
-    ``python -m collector --port 0 --db <tmp>/hits.sqlite3 --root <repo>`` in a subprocess. Attributes
+    ``python -m collector --port 0 --db <tmp>/hits.sqlite3 --root <repo>`` in a subprocess, started by
+    ``collector.launcher.launch`` (a ``collector.launcher.Collector``). Attributes
     ``url`` (``http://127.0.0.1:43817``, no trailing slash) and ``host`` (``127.0.0.1:43817``); methods
     ``hits(rsid=None, since_id=None)``, ``wait_for_hits(n, rsid=None, timeout=20, predicate=None,
     since_id=None)``, ``clear(rsid=None)``, ``add_fault(**spec) -> id``, ``faults()``, ``clear_faults()``,
@@ -37,175 +38,23 @@ Example::
         assert hit["status"] == 200
 """
 
-import collections
 import json
-import os
-import queue
-import re
-import subprocess
-import sys
-import threading
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
+from collector.launcher import describe_hit, launch
 from tests.e2e.chromium import LAUNCH_ARGS, VIEWPORT, find_chromium
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-STARTUP_TIMEOUT_S = 30
 READY_JS = "document.documentElement.dataset.ready === '1'"
 INTERPRETERS = ["mpy", "py"]
-_URL_LINE = re.compile(r"Collector serving (http://([^/\s]+))/?")
-
-
-class Collector:
-    """A running collector subprocess and a small client for its JSON API."""
-
-    def __init__(self, process, url, output):
-        self.process = process
-        self.url = url.rstrip("/")
-        self.host = self.url.split("://", 1)[1]
-        self._output = output  # deque of the process's recent output lines, filled by a reader thread
-        self._http = httpx.Client(base_url=self.url, timeout=10)
-
-    # -- raw HTTP -------------------------------------------------------------------------------------
-    def get(self, path, **kwargs):
-        return self._http.get(path, **kwargs)
-
-    def post(self, path, **kwargs):
-        return self._http.post(path, **kwargs)
-
-    def delete(self, path, **kwargs):
-        return self._http.delete(path, **kwargs)
-
-    def _json(self, response):
-        if response.status_code >= 400:
-            raise AssertionError(
-                f"collector {response.request.method} {response.request.url} -> {response.status_code}: "
-                f"{response.text[:500]}"
-            )
-        return response.json()
-
-    # -- hits -----------------------------------------------------------------------------------------
-    def hits(self, rsid=None, since_id=None):
-        """Stored hits, oldest first; only those with ``id > since_id`` when it is given."""
-        params = {"rsid": rsid} if rsid is not None else None
-        hits = self._json(self.get("/api/hits", params=params))["hits"]
-        if since_id is not None:
-            hits = [hit for hit in hits if hit["id"] > since_id]
-        return hits
-
-    def clear(self, rsid=None):
-        params = {"rsid": rsid} if rsid is not None else None
-        self._json(self.delete("/api/hits", params=params))
-
-    def wait_for_hits(self, n, rsid=None, timeout=20, predicate=None, since_id=None):
-        """Poll /api/hits until at least ``n`` matching hits are stored; return the matching hits.
-
-        Fails after ``timeout`` seconds with what did arrive, so a missing hit is easy to diagnose.
-        """
-        deadline = time.monotonic() + timeout
-        while True:
-            hits = self.hits(rsid=rsid, since_id=since_id)
-            matching = [hit for hit in hits if predicate is None or predicate(hit)]
-            if len(matching) >= n:
-                return matching
-            if time.monotonic() >= deadline:
-                everything = self.hits(since_id=since_id)
-                raise AssertionError(
-                    f"waited {timeout}s for {n} hit(s) (rsid={rsid!r}, predicate={'yes' if predicate else 'no'}); "
-                    f"{len(matching)} matched. All {len(everything)} stored hit(s):\n"
-                    + ("\n".join(_describe_hit(hit) for hit in everything) or "  (none)")
-                )
-            time.sleep(0.075)  # poll interval, bounded by the deadline above
-
-    # -- faults ---------------------------------------------------------------------------------------
-    def add_fault(self, **spec):
-        """``add_fault(rsid="r", action="status", status=404, times=None)`` -> fault id."""
-        return self._json(self.post("/api/faults", json=spec)).get("id")
-
-    def faults(self):
-        return self._json(self.get("/api/faults"))
-
-    def clear_faults(self):
-        self._json(self.delete("/api/faults"))
-
-    # -- diagnostics ----------------------------------------------------------------------------------
-    def recent_output(self, lines=40):
-        return "\n".join(list(self._output)[-lines:])
-
-    def close(self):
-        self._http.close()
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
-
-
-def _describe_hit(hit):
-    query = hit.get("query") or ""
-    if len(query) > 160:
-        query = query[:160] + "..."
-    return (
-        f"  #{hit.get('id')} {hit.get('method')} {hit.get('transport')} rsid={hit.get('rsid')} "
-        f"status={hit.get('status')} {hit.get('path')}?{query}"
-    )
-
-
-def start_collector(db_path, root=REPO_ROOT, timeout=STARTUP_TIMEOUT_S):
-    """Start ``python -m collector`` on a free port and return a ``Collector`` once it is listening."""
-    env = dict(os.environ, PYTHONUNBUFFERED="1")  # the URL line must not sit in a pipe buffer
-    process = subprocess.Popen(
-        [sys.executable, "-m", "collector", "--port", "0", "--db", str(db_path), "--root", str(root)],
-        cwd=str(REPO_ROOT),  # where the collector package is, whatever folder it serves
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        errors="replace",
-    )
-    output = collections.deque(maxlen=500)
-    urls = queue.Queue()
-
-    def pump():
-        # Drain the pipe for the whole session: a full pipe would block the server's logging.
-        for line in process.stdout:
-            output.append(line.rstrip("\n"))
-            match = _URL_LINE.search(line)
-            if match:
-                urls.put(match.group(1))
-        urls.put(None)  # process exited
-
-    threading.Thread(target=pump, name="collector-output", daemon=True).start()
-    try:
-        url = urls.get(timeout=timeout)
-    except queue.Empty:
-        url = None
-    if url is None:
-        try:  # it may have just closed its output and not been reaped yet
-            exited = process.wait(timeout=1)
-        except subprocess.TimeoutExpired:
-            exited = None
-            process.kill()
-            process.wait(timeout=5)
-        why = f"exited with code {exited}" if exited is not None else f"printed no URL within {timeout}s"
-        raise RuntimeError(
-            f"collector {why} (expected 'Collector serving http://...'). Its output:\n" + "\n".join(output)
-        )
-    return Collector(process, url, output)
 
 
 @pytest.fixture(scope="session")
 def collector(tmp_path_factory):
-    server = start_collector(tmp_path_factory.mktemp("collector") / "hits.sqlite3")
-    yield server
-    server.close()
+    with launch(tmp_path_factory.mktemp("collector") / "hits.sqlite3", root=REPO_ROOT) as server:
+        yield server
 
 
 @pytest.fixture(autouse=True)
@@ -307,7 +156,7 @@ def pytest_runtest_makereport(item, call):
             report.sections.append(("collector output (recent)", server.recent_output()))
             try:
                 hits = server.hits()
-                text = "\n".join(_describe_hit(hit) for hit in hits) or "  (none)"
+                text = "\n".join(describe_hit(hit) for hit in hits) or "  (none)"
                 report.sections.append(("collector hits", text))
             except Exception as exc:  # the collector may be the thing that broke
                 report.sections.append(("collector hits", f"unavailable: {exc}"))
