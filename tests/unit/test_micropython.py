@@ -17,6 +17,7 @@ import pytest
 from appmeasurement.contextdata import ContextData, serialize
 from appmeasurement.escaping import escape, unescape
 from appmeasurement.jsvalues import js_string, utf16_len, utf16_slice
+from tests.unit.test_contextdata import OBJECT_PROTOTYPE_CASES
 from tests.unit.tracker_support import REFERENCE, check, load_cases
 
 pytestmark = pytest.mark.mpy
@@ -164,3 +165,38 @@ def test_package_imports_without_pyscript_and_wires_the_browser_binding():
     browser_file = ("app/appmeasurement/browser.py", "/lib/appmeasurement/browser.py")
     _, result = run_micropython(code, browser_file, real_init=True)
     assert result == [True, True], "the package's __init__ must wire the browser binding in"
+
+
+OBJECT_PROTOTYPE_SNIPPET = """
+import json
+from appmeasurement import tracker
+from appmeasurement.contextdata import ContextData, serialize
+from appmeasurement.environment import StaticEnvironment
+from appmeasurement.transport import FakeTransport
+tracker._reset_registry()
+s = tracker.s_gi("mpy", StaticEnvironment(), FakeTransport())
+urls = []
+s.registerPreTrackCallback(urls.append)
+s.trackingServer = "COLLECTOR"
+s.contextData = ContextData([("toString", "x"), ("k", "v")])
+s.t()
+s.t({"contextData": {"hasOwnProperty": "1", "__proto__": "2"}})
+print("RESULT " + json.dumps({
+    "blocks": [serialize("c", ContextData(pairs).items()) for pairs in %r],
+    "hits": [url[url.find("&c."):url.find("&.c") + 3] if "&c." in url else "" for url in urls],
+}))
+"""
+
+
+def test_object_prototype_names_are_skipped_under_micropython():
+    # The recorded table from test_contextdata.py, then two hits through the real tracker.
+    tables = [[list(pair) for pair in pairs] for pairs, _ in OBJECT_PROTOTYPE_CASES]
+    _, result = run_micropython(OBJECT_PROTOTYPE_SNIPPET % (tables,))
+    for (pairs, expected), block in zip(OBJECT_PROTOTYPE_CASES, result["blocks"]):
+        assert block == expected, "contextData %r: expected %r, MicroPython sent %r" % (
+            pairs,
+            expected,
+            block,
+        )
+    assert len(result["blocks"]) == len(OBJECT_PROTOTYPE_CASES)
+    assert result["hits"] == ["&c.&k=v&.c", "&c.&__proto__=2&.c"], "the hits' c. blocks: %r" % result["hits"]
