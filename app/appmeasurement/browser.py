@@ -12,6 +12,14 @@ isolation.
 
 No JS proxy is made per request: two shared proxies dispatch every image event and every timer, and
 `stats()` counts the in-flight images and pending timers still held, so a leak would show.
+
+Large numbers: MicroPython 1.28's FFI turns a JS number that is a whole number into a 32-bit int, so
+`js.Date.now()` (1796170126113) arrives as 873787765 and 2**53 as 0; Pyodide is exact. Every number
+read here is small (screen sizes, offsets, `Math.random()`, timer ids) except the clock, which
+`epoch_ms()` reads as text:
+
+    epoch_ms()                                             # == Date.now(), on both interpreters
+    date_ms(js.Date.new("2030-01-01T00:00:00Z"))           # 1893456000000 (getTime())
 """
 
 import js
@@ -32,6 +40,21 @@ except ImportError:  # the same interpreters without PyScript (a plain Pyodide p
 _images = {}  # key -> _Image, while the request is in flight
 _timers = {}  # key -> callable, while the timer is pending
 _shared = {"image": None, "timer": None, "next": 0}
+
+
+def date_ms(date):
+    """A JS Date's ``getTime()`` as an exact int on both interpreters (see the module docstring).
+
+    A Number *object* crosses the FFI as a proxy, not as a number, so its digits are formatted on the
+    JS side; no eval, so a strict CSP is fine. Measured in Node, `epoch_ms()` takes ~8 us under
+    MicroPython (the wrapped `js.Date.now()` ~10 us) and ~20 us under Pyodide.
+    """
+    return int(js.Number.new(date).toString())
+
+
+def epoch_ms():
+    """``Date.now()`` as an exact int on both interpreters."""
+    return date_ms(js.Date.new())
 
 
 def stats():
@@ -115,7 +138,7 @@ class BrowserTransport:
         return bool(js.navigator.sendBeacon(url))
 
     def now_ms(self):
-        return int(js.Date.now())
+        return epoch_ms()
 
     def set_timeout(self, fn, ms):
         key = _next_key()
@@ -196,7 +219,7 @@ class BrowserEnvironment:
     """The page's facts, read from the DOM (the Environment contract in environment.py)."""
 
     def now_ms(self):
-        return int(js.Date.now())
+        return epoch_ms()
 
     def local_time(self):
         d = js.Date.new()
