@@ -7,11 +7,16 @@ numeric order, then the other keys in insertion order.  Keys must be strings.
 ``serialize`` writes AppMeasurement's nested form: ``&c.`` opens the block, a dotted key opens a
 group at its first truthy entry (``&site.``) that gathers every later key of the same group, leaf
 keys and values are escaped, group names are not, falsy values are left out and each group closes
-with ``&.name``.
+with ``&.name``.  A key that names a member of JS ``Object.prototype`` ("constructor", "toString",
+...) is left out too, as AppMeasurement.js tests ``Object.prototype[key]`` on every key; a dotted
+key is tested whole, so "toString.x" and "a.valueOf" are sent, and so is "__proto__" (its value on
+``Object.prototype`` is null).
 
     >>> cd = ContextData([("site.section", "news"), ("flat", "x y"), ("site.sub", "a")])
     >>> serialize("c", cd.items())
     '&c.&site.&section=news&sub=a&.site&flat=x%20y&.c'
+    >>> serialize("c", [("constructor", "x"), ("toString.x", "y")])
+    '&c.&toString.&x=y&.toString&.c'
     >>> list(ContextData([("b", 1), ("10", 2), ("2", 3)]))
     ['2', '10', 'b']
 """
@@ -20,6 +25,22 @@ from .escaping import escape
 from .jsvalues import js_truthy
 
 _MAX_INDEX = 4294967294  # largest JS array index (2**32 - 2)
+
+# The truthy members of Object.prototype in Chromium: AppMeasurement.js's serialiser skips a key when
+# `Object.prototype[key]` is truthy, to step over inherited names; `__proto__` reads as null there.
+OBJECT_PROTOTYPE_NAMES = (
+    "constructor",
+    "toString",
+    "toLocaleString",
+    "valueOf",
+    "hasOwnProperty",
+    "isPrototypeOf",
+    "propertyIsEnumerable",
+    "__defineGetter__",
+    "__defineSetter__",
+    "__lookupGetter__",
+    "__lookupSetter__",
+)
 
 
 def array_index(key):
@@ -185,6 +206,8 @@ def _group(name, items, allowed, allow_prefix, prefix):
     out = []
     opened = []  # full prefixes ("a.", "a.b.") of groups already written at this level
     for key, value in items:
+        if key in OBJECT_PROTOTYPE_NAMES:
+            continue
         if prefix and not key.startswith(prefix):
             continue
         if not js_truthy(value):

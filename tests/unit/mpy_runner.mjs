@@ -1,10 +1,12 @@
 // Run Python under MicroPython 1.28 (the PyScript WebAssembly build) in Node, with the appmeasurement
 // package on its path, to prove the library runs unchanged there without a browser.
 //
-//   node tests/unit/mpy_runner.mjs [--file LOCAL=/lib/NAME.py ...] [--real-init] (-c CODE | SCRIPT.py)
+//   node tests/unit/mpy_runner.mjs [--file LOCAL=/lib/NAME.py ...] [--real-init] [--browser] (-c CODE | SCRIPT.py)
 //
-// Every app/appmeasurement/*.py except browser.py (it needs PyScript's `pyscript.ffi`) is written to
-// /lib/appmeasurement/ in MicroPython's file system; /lib is on MicroPython's sys.path.  The package's
+// Every app/appmeasurement/*.py except browser.py is written to /lib/appmeasurement/ in MicroPython's
+// file system; /lib is on MicroPython's sys.path.  --browser adds browser.py too: without PyScript it
+// uses MicroPython's own jsffi, and the parts that need only Node's globals (Date, Math, setTimeout)
+// run; anything touching `document`, `window` or `Image` does not.  The package's
 // __init__.py is replaced by an empty one unless --real-init is given: the real one picks the browser
 // environment when `js` exists, and in Node `js` exists but PyScript does not.  --file copies any
 // other file in (e.g. tests/unit/vector_runner.py=/lib/vector_runner.py, or a data file).
@@ -18,13 +20,14 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const MPY = join(ROOT, "node_modules", "@micropython", "micropython-webassembly-pyscript", "micropython.mjs");
 
 function usage(message) {
-  process.stderr.write(`mpy_runner: ${message}\nusage: node tests/unit/mpy_runner.mjs [--file LOCAL=REMOTE ...] [--real-init] (-c CODE | SCRIPT.py)\n`);
+  process.stderr.write(`mpy_runner: ${message}\nusage: node tests/unit/mpy_runner.mjs [--file LOCAL=REMOTE ...] [--real-init] [--browser] (-c CODE | SCRIPT.py)\n`);
   process.exit(2);
 }
 
 const extra = [];
 let code = null;
 let realInit = false;
+let withBrowser = false;
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
   const arg = argv[i];
@@ -35,6 +38,8 @@ for (let i = 0; i < argv.length; i++) {
     extra.push([resolve(spec.slice(0, eq)), spec.slice(eq + 1)]);
   } else if (arg === "--real-init") {
     realInit = true;
+  } else if (arg === "--browser") {
+    withBrowser = true;
   } else if (arg === "-c") {
     code = argv[++i];
     if (code === undefined) usage("-c needs code");
@@ -69,7 +74,7 @@ function mkdirs(path) {
 const pkg = join(ROOT, "app", "appmeasurement");
 mkdirs("/lib/appmeasurement");
 for (const name of readdirSync(pkg)) {
-  if (!name.endsWith(".py") || name === "browser.py") continue;
+  if (!name.endsWith(".py") || (name === "browser.py" && !withBrowser)) continue;
   const source = name === "__init__.py" && !realInit ? "" : readFileSync(join(pkg, name), "utf8");
   mp.FS.writeFile(`/lib/appmeasurement/${name}`, source);
 }

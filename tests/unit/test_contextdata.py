@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from appmeasurement.contextdata import ContextData, array_index, serialize
+from appmeasurement.contextdata import OBJECT_PROTOTYPE_NAMES, ContextData, array_index, serialize
+from tests.unit.tracker_support import Rig
 
 SEGMENTS = ["a", "b", "site", "x y", "\u00e9", "1", "2", "10", "01", "t"]
 keys = st.lists(st.sampled_from(SEGMENTS), min_size=1, max_size=4).map(".".join)
@@ -202,3 +203,82 @@ def test_non_string_keys_are_refused_with_the_key_named(key):
 def test_from_value_refuses_non_mappings(value):
     with pytest.raises(TypeError, match="contextData must be a mapping"):
         ContextData.from_value(value)
+
+
+# AppMeasurement.js skips a key when `Object.prototype[key]` is truthy (recorded in Chromium): the
+# whole key is tested, so only top-level names are skipped; "__proto__" reads as null and is sent.
+OBJECT_PROTOTYPE_CASES = [
+    ([("constructor", "x")], ""),
+    ([("toString", "x"), ("k", "v")], "&c.&k=v&.c"),
+    ([("hasOwnProperty", "1"), ("__proto__", "2")], "&c.&__proto__=2&.c"),
+    ([("__proto__", "p")], "&c.&__proto__=p&.c"),
+    ([("valueOf", "a"), ("toString.x", "b")], "&c.&toString.&x=b&.toString&.c"),
+    ([("a.valueOf", "1"), ("a.constructor", "2")], "&c.&a.&valueOf=1&constructor=2&.a&.c"),
+    ([("toString", "skipped"), ("toString.leaf", "kept")], "&c.&toString.&leaf=kept&.toString&.c"),
+    (
+        [("ToString", "1"), ("tostring", "2"), ("constructors", "3")],
+        "&c.&ToString=1&tostring=2&constructors=3&.c",
+    ),
+] + [([(name, "v"), ("k", "1")], "&c.&k=1&.c") for name in OBJECT_PROTOTYPE_NAMES]
+OBJECT_PROTOTYPE_IDS = [
+    "constructor-alone-no-block",
+    "toString-skipped-others-kept",
+    "hasOwnProperty-skipped-__proto__-kept",
+    "__proto__-kept",
+    "group-named-toString-kept",
+    "leaves-named-like-members-kept",
+    "skipped-key-does-not-hide-its-group",
+    "near-names-kept",
+] + ["skips-" + name for name in OBJECT_PROTOTYPE_NAMES]
+
+
+@pytest.mark.parametrize(("pairs", "expected"), OBJECT_PROTOTYPE_CASES, ids=OBJECT_PROTOTYPE_IDS)
+def test_keys_named_like_object_prototype_members(pairs, expected):
+    block = serialize("c", ContextData(pairs).items())
+    assert block == expected, "contextData %r: expected %r, got %r" % (pairs, expected, block)
+
+
+def test_object_prototype_names_are_skipped_under_a_link_filter_too():
+    data = ContextData([("valueOf", "1"), ("x", "2")])
+    allowed = ",contextData.valueOf,contextData.x,"
+    assert serialize("c", data.items(), allowed, "contextData.") == "&c.&x=2&.c"
+
+
+def _assigned(s):
+    s.contextData = ContextData([("toString", "x"), ("k", "v")])
+    return s.t()
+
+
+def _set_item(s):
+    s.contextData["constructor"] = "x"
+    return s.t()
+
+
+def _overrides(s):
+    return s.t({"contextData": {"hasOwnProperty": "1", "__proto__": "2"}})
+
+
+def _link(s):
+    s.linkTrackVars = "contextData.valueOf,contextData.x"
+    s.contextData = ContextData([("valueOf", "1"), ("x", "2")])
+    return s.tl(True, "o", "Link")
+
+
+@pytest.mark.parametrize(
+    ("send", "block"),
+    [
+        (_assigned, "&c.&k=v&.c"),
+        (_set_item, ""),
+        (_overrides, "&c.&__proto__=2&.c"),
+        (_link, "&c.&x=2&.c"),
+    ],
+    ids=["assigned-toString-skipped", "setitem-constructor-no-block", "overrides-keep-__proto__", "link-hit"],
+)
+def test_tracker_leaves_object_prototype_names_out_of_the_hit(send, block):
+    rig = Rig("testrsid")
+    urls = rig.record()
+    send(rig.s)
+    rig.settle()
+    [url] = urls
+    found = url[url.index("&c.") : url.index("&.c") + 3] if "&c." in url else ""
+    assert found == block, "expected the c. block %r, the hit carried %r (%s)" % (block, found, url)

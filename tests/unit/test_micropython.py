@@ -4,9 +4,11 @@
 every recorded vector case there (real HitQueue, FakeTransport, StaticEnvironment) and print the URLs
 as JSON, which CPython compares with the reference check.py.  A second snippet prints JS value
 semantics (String(number), escape, ContextData order) computed by MicroPython for comparison with
-CPython's.
+CPython's.  Further snippets check contextData keys named like Object.prototype members, and
+browser.py's clock (exact epoch ms, where MicroPython's FFI wraps large JS numbers to 32 bits).
 """
 
+import datetime
 import json
 import shutil
 import subprocess
@@ -17,6 +19,7 @@ import pytest
 from appmeasurement.contextdata import ContextData, serialize
 from appmeasurement.escaping import escape, unescape
 from appmeasurement.jsvalues import js_string, utf16_len, utf16_slice
+from tests.unit.test_contextdata import OBJECT_PROTOTYPE_CASES
 from tests.unit.tracker_support import REFERENCE, check, load_cases
 
 pytestmark = pytest.mark.mpy
@@ -105,8 +108,10 @@ print("RESULT " + json.dumps({
 """ % (repr(NUMBERS), STRINGS)
 
 
-def run_micropython(code, *files, real_init=False):
-    command = [NODE, str(RUNNER)] + (["--real-init"] if real_init else [])
+def run_micropython(code, *files, real_init=False, browser=False):
+    command = (
+        [NODE, str(RUNNER)] + (["--real-init"] if real_init else []) + (["--browser"] if browser else [])
+    )
     for local, remote in files:
         command += ["--file", "%s=%s" % (local, remote)]
     command += ["-c", code]
@@ -164,3 +169,101 @@ def test_package_imports_without_pyscript_and_wires_the_browser_binding():
     browser_file = ("app/appmeasurement/browser.py", "/lib/appmeasurement/browser.py")
     _, result = run_micropython(code, browser_file, real_init=True)
     assert result == [True, True], "the package's __init__ must wire the browser binding in"
+
+
+OBJECT_PROTOTYPE_SNIPPET = """
+import json
+from appmeasurement import tracker
+from appmeasurement.contextdata import ContextData, serialize
+from appmeasurement.environment import StaticEnvironment
+from appmeasurement.transport import FakeTransport
+tracker._reset_registry()
+s = tracker.s_gi("mpy", StaticEnvironment(), FakeTransport())
+urls = []
+s.registerPreTrackCallback(urls.append)
+s.trackingServer = "COLLECTOR"
+s.contextData = ContextData([("toString", "x"), ("k", "v")])
+s.t()
+s.t({"contextData": {"hasOwnProperty": "1", "__proto__": "2"}})
+print("RESULT " + json.dumps({
+    "blocks": [serialize("c", ContextData(pairs).items()) for pairs in %r],
+    "hits": [url[url.find("&c."):url.find("&.c") + 3] if "&c." in url else "" for url in urls],
+}))
+"""
+
+
+def test_object_prototype_names_are_skipped_under_micropython():
+    # The recorded table from test_contextdata.py, then two hits through the real tracker.
+    tables = [[list(pair) for pair in pairs] for pairs, _ in OBJECT_PROTOTYPE_CASES]
+    _, result = run_micropython(OBJECT_PROTOTYPE_SNIPPET % (tables,))
+    for (pairs, expected), block in zip(OBJECT_PROTOTYPE_CASES, result["blocks"]):
+        assert block == expected, "contextData %r: expected %r, MicroPython sent %r" % (
+            pairs,
+            expected,
+            block,
+        )
+    assert len(result["blocks"]) == len(OBJECT_PROTOTYPE_CASES)
+    assert result["hits"] == ["&c.&k=v&.c", "&c.&__proto__=2&.c"], "the hits' c. blocks: %r" % result["hits"]
+
+
+# --- large JS numbers through browser.py -----------------------------------------------------------
+# MicroPython's FFI wraps a whole JS number of 2**31 or more to 32 bits (Date.now() 1796170126113
+# arrives as 873787765); browser.py reads the clock as text. Node has Date and Math, so the binding's
+# clock runs here with MicroPython's own jsffi.
+
+NOW_SNIPPET = """
+import json, js
+from appmeasurement import browser
+before = js.Date.new().toISOString()
+readings = [browser.BrowserTransport().now_ms(), browser.BrowserEnvironment().now_ms(), browser.epoch_ms()]
+after = js.Date.new().toISOString()
+print("RESULT " + json.dumps({"before": before, "readings": readings, "after": after}))
+"""
+
+
+def iso_ms(text):
+    """Epoch ms of a JS toISOString() text, computed by CPython."""
+    instant = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return (instant - datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)) // datetime.timedelta(
+        milliseconds=1
+    )
+
+
+def test_now_ms_is_date_now_under_micropython():
+    _, result = run_micropython(NOW_SNIPPET, browser=True)
+    before, after = iso_ms(result["before"]), iso_ms(result["after"])
+    for name, value in zip(
+        ["BrowserTransport.now_ms", "BrowserEnvironment.now_ms", "epoch_ms"], result["readings"]
+    ):
+        assert before <= value <= after, "%s() gave %r; Date.now() read %d before it and %d after" % (
+            name,
+            value,
+            before,
+            after,
+        )
+
+
+DATES = [
+    ("1970-01-01T00:00:00.000Z", 0),
+    ("1970-01-25T20:31:23.647Z", 2**31 - 1),
+    ("1970-01-25T20:31:23.648Z", 2**31),
+    ("1970-02-19T17:02:47.296Z", 2**32),
+    ("2026-12-02T02:15:16.012Z", iso_ms("2026-12-02T02:15:16.012Z")),
+    ("1900-01-01T00:00:00.000Z", -2208988800000),
+    ("+275760-09-13T00:00:00.000Z", 8640000000000000),
+    ("-271821-04-20T00:00:00.000Z", -8640000000000000),
+]
+
+DATE_SNIPPET = """
+import json, js
+from appmeasurement import browser
+print("RESULT " + json.dumps([browser.date_ms(js.Date.new(text)) for text in %r]))
+"""
+
+
+def test_date_ms_is_exact_across_the_32_bit_boundaries_under_micropython():
+    texts = [text for text, _ in DATES]
+    _, result = run_micropython(DATE_SNIPPET % (texts,), browser=True)
+    for (text, expected), got in zip(DATES, result):
+        assert got == expected, "new Date(%r).getTime() is %d; MicroPython read %r" % (text, expected, got)
+    assert len(result) == len(DATES)

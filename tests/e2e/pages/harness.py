@@ -15,6 +15,7 @@ import js
 from pyscript.ffi import create_proxy
 
 from appmeasurement import AppMeasurement, browser
+from appmeasurement.contextdata import ContextData
 
 events = []
 counts = {}
@@ -100,6 +101,21 @@ def set_vars(pairs_json):
         setattr(s, key, value)
 
 
+def set_context(pairs_json):
+    """s.contextData from [key, value] pairs, in their order (a JSON object loses it under MicroPython)."""
+    state["s"].contextData = ContextData([(key, value) for key, value in json.loads(pairs_json)])
+
+
+def clock(*_):
+    """The binding's clocks as text: a large number returned to JS would cross the FFI again."""
+    return json.dumps(
+        {
+            "transport": str(browser.BrowserTransport().now_ms()),
+            "environment": str(browser.BrowserEnvironment().now_ms()),
+        }
+    )
+
+
 def read_events(*_):
     return json.dumps(events)
 
@@ -130,6 +146,8 @@ for name, fn in (
     ("amSetup", setup),
     ("amTrack", track),
     ("amSet", set_vars),
+    ("amSetContext", set_context),
+    ("amClock", clock),
     ("amEvents", read_events),
     ("amStats", stats),
     ("amCounts", read_counts),
