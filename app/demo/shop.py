@@ -20,6 +20,7 @@ import json
 import js
 from pyscript.ffi import create_proxy
 
+from appmeasurement.browser import epoch_ms
 from demo import catalog, dom, router, views
 
 CART_KEY = "pyshop.cart"
@@ -147,7 +148,7 @@ class Shop:
         self.track_link(True, "o", "Remove from cart", "events,products", "scRemove")
 
     def place_order(self, name, state, zip_code):
-        order_id = "ORD-" + str(int(js.Date.now()))[-8:]
+        order_id = "ORD-" + str(epoch_ms())[-8:]  # exact under MicroPython too (docs/architecture.md)
         self.last_order = {
             "id": order_id,
             "name": name,

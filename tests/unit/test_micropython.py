@@ -175,8 +175,7 @@ OBJECT_PROTOTYPE_SNIPPET = """
 import json
 from appmeasurement import tracker
 from appmeasurement.contextdata import ContextData, serialize
-from appmeasurement.environment import StaticEnvironment
-from appmeasurement.transport import FakeTransport
+from appmeasurement.testing import FakeTransport, StaticEnvironment
 tracker._reset_registry()
 s = tracker.s_gi("mpy", StaticEnvironment(), FakeTransport())
 urls = []
