@@ -10,6 +10,17 @@ coroutine that never blocks other requests, and its raw connection lets a fault 
     app = create_app("/tmp/hits.sqlite3", root=".")
 """
 
-from collector.app import create_app
+import importlib.util
+import sys
+from pathlib import Path
+
+# The collector reads hits with the library's own parser (appmeasurement.parse). The library lives
+# in app/ (served to the browser as source, never installed), and `python -m collector` runs from
+# the repo root, where app/ is not on sys.path: add it when the package is not importable already
+# (pytest and the demo's tooling put it there themselves).
+if importlib.util.find_spec("appmeasurement") is None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "app"))
+
+from collector.app import create_app  # noqa: E402
 
 __all__ = ["create_app"]
