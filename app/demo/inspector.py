@@ -42,6 +42,9 @@ PAGE_IN_HEAD = ("pageName", "pageURL", "pageURLRest", "referrer", "currencyCode"
 LINK_LABELS = {"pe": "linkType", "pev1": "linkURL", "pev2": "linkName"}
 
 _NUMBERED = ("prop", "eVar", "hier", "list")
+_ALWAYS_SENT = {}  # a dict: membership is looked up for every key of every hit
+for _name in ALWAYS_SENT:
+    _ALWAYS_SENT[_name] = True
 
 # pe values -> (kind, label)
 LINK_KINDS = {
@@ -61,7 +64,7 @@ def _describe(key):
         return (LINK_LABELS.get(key, name), "link")
     if name in PAGE_IN_HEAD:
         return (name, "page")
-    if name in ALWAYS_SENT:
+    if name in _ALWAYS_SENT:
         return (name, "tech")
     if indexed_key(name) is not None:
         for prefix in _NUMBERED:
@@ -107,14 +110,9 @@ def decode_request(url):
     }
     seen = {}  # keys met so far at the top level, to flag repeats
     for key, value in request["params"]:
+        name, group = _describe(key) or (key, "other")
         hit["params"].append(
-            {
-                "key": key,
-                "name": friendly_name(key),
-                "group": group_of(key),
-                "value": value,
-                "repeat": key in seen,
-            }
+            {"key": key, "name": name, "group": group, "value": value, "repeat": key in seen}
         )
         seen[key] = True
 
