@@ -12,7 +12,7 @@ a list: MicroPython dicts do not keep insertion order.
     hit["kind"]                        # "page"  (hit["kind_label"] == "Page view")
     hit["params"][1]                   # {"key": "pageName", "name": "pageName", "value": "Home", ...}
     hit["params"][2]["name"]           # "prop1"
-    hit["context"][0]["children"][0]   # {"name": "section", "key": "c.shop.section", "value": "home", ...}
+    hit["context"][0]["children"][0]["children"][0]   # {"name": "section", "key": "c.shop.section", ...}
     value_of(hit, "c1")                # "x"
 
 Decoding never raises for a malformed query: the inspector must show whatever was sent, so problems
