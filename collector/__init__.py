@@ -14,7 +14,18 @@ coroutine that never blocks other requests, and its raw connection lets a fault 
         ...
 """
 
-from collector.app import create_app
-from collector.launcher import Collector, CollectorStartError, launch
+import importlib.util
+import sys
+from pathlib import Path
+
+# The collector reads hits with the library's own parser (appmeasurement.parse). The library lives
+# in app/ (served to the browser as source, never installed), and `python -m collector` runs from
+# the repo root, where app/ is not on sys.path: add it when the package is not importable already
+# (pytest and the demo's tooling put it there themselves).
+if importlib.util.find_spec("appmeasurement") is None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "app"))
+
+from collector.app import create_app  # noqa: E402
+from collector.launcher import Collector, CollectorStartError, launch  # noqa: E402
 
 __all__ = ["Collector", "CollectorStartError", "create_app", "launch"]

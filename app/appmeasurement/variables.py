@@ -7,8 +7,19 @@ order).  Props, eVars, hiers and lists are interleaved by index (``c1 v1 h1 l1 c
 ``linkTrackVars`` can never filter out, which ones ``clearVars`` clears, which are reset after
 every call and which configuration variables ``s.t(overrides)`` may also replace.
 
+The other direction, for whoever reads hits (the collector, the demo's inspector, the tests):
+``variable_for_key`` names the variable behind any key AppMeasurement sends, ``EXTRA_KEYS`` lists
+the keys that are no variable (request framing, ClickMap, postbacks) and ``BLOCK_NAMES`` the
+nested blocks (``c.`` ... ``.c``).  ``appmeasurement.parse`` reads a request with them.
+
     >>> wire_key("eVar12"), wire_key("pageURL"), wire_key("foo")
     ('v12', 'g', None)
+    >>> [variable_for_key(k) for k in ("c0", "v0", "v250", "h0", "l0", "g", "-g", "vmt", "c")]
+    ['prop0', 'campaign', 'eVar250', 'hier0', 'list0', 'pageURL', 'pageURLRest', 'visitorMigrationKey', 'colorDepth']
+    >>> variable_for_key("c76"), variable_for_key("c01"), variable_for_key("AQB"), extra_key_label("AQB")
+    (None, None, None, 'AQB (request start)')
+    >>> block_label("c"), block_label("cid")
+    ('contextData', 'customer IDs')
     >>> TRACKED.index("pageName") < TRACKED.index("prop1") < TRACKED.index("pe")
     True
 """
@@ -196,3 +207,99 @@ def wire_key(name):
 def is_known(name):
     """True for the variables s.t(overrides) can set (tracked or configuration)."""
     return name in _KNOWN
+
+
+# -- the other direction: wire key -> variable, and the keys that are no variable ------------------
+
+# Wire keys AppMeasurement sends that are not variables: request framing and extras, in the order
+# they appear in a hit.  (key, label): the label is what a hit inspector shows for the key.
+EXTRA_KEYS = (
+    ("AQB", "AQB (request start)"),  # first part of every hit: AQB=1
+    ("ndh", "ndh"),  # always ndh=1, right after AQB
+    ("pf", "pf"),  # always pf=1, right after ndh
+    ("callback", "callback (postback)"),  # usePostbacks: callback=s_c_il[N].doPostbacks
+    ("et", "et (postback)"),  # usePostbacks: et=1 after callback
+    ("t", "local time"),  # "day/month0/year h:m:s weekday tzOffset", first after the framing
+    ("u", "u (ClickMap suite)"),  # s_sq carry: u=<suite> before a stored click, u=0 after it
+    ("pid", "ClickMap page ID"),  # pageName (or pageURL) of the clicked page
+    ("pidt", "ClickMap page ID type"),  # 1 when pid is a pageName
+    ("oid", "ClickMap object ID"),  # the clicked link's URL or id
+    ("oidt", "ClickMap object ID type"),  # how oid was found
+    ("ot", "ClickMap object tag"),  # the clicked element's tag name
+    ("oi", "ClickMap object index"),  # legacy ClickMap: index of the clicked object
+    ("lrt", "last request time (ms)"),  # how long the previous hit took, last before AQE
+    ("AQE", "AQE (request end)"),  # last part of every hit: AQE=1
+)
+
+# Block names: a part "name." opens a nested block and ".name" closes it (see contextdata.serialize).
+# (name, label); "a" and "activitymap" are the ActivityMap groups inside a "c." block.
+BLOCK_NAMES = (
+    ("c", "contextData"),  # s.contextData (top level; as a key=value, c is colorDepth)
+    ("cid", "customer IDs"),  # Visitor API customer ids: cid.&<type>.&id=...&as=...&.<type>&.cid
+    ("h", "clientHints"),  # user-agent client hints (collectHighEntropyUserAgentHints)
+    ("mts", "retrieveLightData"),  # light profile data (only with retrieveLightProfiles)
+    ("d", "Audience Manager"),  # Audience Manager module data (d.&...&.d)
+    ("a", "ActivityMap"),  # c.&a.&activitymap.&page=...&.activitymap&.a&.c after pev3
+    ("activitymap", "ActivityMap"),  # inside a.: page, link, region, pageIDType
+)
+
+# Rows of WIRE_KEYS never sent under their key: blocks, an old alias, and names listed only so
+# linkTrackVars never filters them.  vmk is the old name of visitorMigrationKey (both send vmt).
+_NOT_A_KEY = ["vmk", "events2", INDEXED] + [name for name in BLOCKS]
+
+_VARIABLES = {}
+for _name, _key in WIRE_KEYS:
+    if _key is None or _name in _NOT_A_KEY or _name.startswith("contextData."):
+        continue
+    if _key not in _VARIABLES:  # the first row wins: vmf is visitorMigrationServer, v0 is campaign
+        _VARIABLES[_key] = _name
+
+_EXTRA = {}
+for _key, _label in EXTRA_KEYS:
+    _EXTRA[_key] = _label
+_BLOCK_LABELS = {}
+for _key, _label in BLOCK_NAMES:
+    _BLOCK_LABELS[_key] = _label
+
+
+def variable_for_key(key):
+    """The AppMeasurement variable sent under wire key ``key``, or None (see the module docstring).
+
+    ``v0`` is ``campaign``: eVar0 is sent under the same key, and AppMeasurement's table lists
+    campaign first.  Indexed keys are canonical decimals only (``c01`` is no key).
+    """
+    name = _VARIABLES.get(key)
+    if name is not None:
+        return name
+    if len(key) < 2:
+        return None
+    for prefix, wire, count in _INDEXED:
+        if key[0] == wire:
+            i = _index_of(key, wire)
+            if 0 <= i < count:
+                return prefix + str(i)
+    return None
+
+
+def extra_key_label(key):
+    """The label of a wire key that is not a variable (``EXTRA_KEYS``), or None."""
+    return _EXTRA.get(key)
+
+
+def block_label(name):
+    """What block ``name`` holds ("c" -> "contextData"), or None for an unknown block."""
+    return _BLOCK_LABELS.get(name)
+
+
+def sendable_keys():
+    """Every key=value wire key AppMeasurement can send: the variables' keys, then EXTRA_KEYS."""
+    keys = []
+    seen = {}
+    for name in TRACKED:
+        if name in _NOT_A_KEY or name.startswith("contextData."):
+            continue
+        key = wire_key(name)
+        if key is not None and key not in seen:
+            seen[key] = True
+            keys.append(key)
+    return keys + [row[0] for row in EXTRA_KEYS]

@@ -1,96 +1,50 @@
 """Decode an AppMeasurement request URL into what the demo's hit inspector shows.
 
-Pure Python with no imports, so the very same code runs in CPython (unit tests), Pyodide and
-MicroPython. Everything ordered is a list: MicroPython dicts do not keep insertion order.
+Reading the request is the library's job (``appmeasurement.parse``, the same reader the collector
+uses) and so is naming its keys (``appmeasurement.variables``: every key AppMeasurement can send
+shows under its variable name, c0 as prop0, vmt as visitorMigrationKey); this module adds the
+presentation: a group per row, repeats flagged, the kind of hit and its title.  Pure Python, so
+the very same code runs in CPython (unit tests), Pyodide and MicroPython.  Everything ordered is
+a list: MicroPython dicts do not keep insertion order.
 
     hit = decode_request("http://h/b/ss/demorsid/1/JS-2.27.0/s1?AQB=1&pageName=Home&c1=x"
                          "&c.&shop.&section=home&.shop&.c&AQE=1")
     hit["kind"]                        # "page"  (hit["kind_label"] == "Page view")
     hit["params"][1]                   # {"key": "pageName", "name": "pageName", "value": "Home", ...}
     hit["params"][2]["name"]           # "prop1"
-    hit["context"][0]["children"][0]   # {"name": "section", "key": "c.shop.section", "value": "home", ...}
+    hit["context"][0]["children"][0]["children"][0]   # {"name": "section", "key": "c.shop.section", ...}
     value_of(hit, "c1")                # "x"
 
 Decoding never raises for a malformed query: the inspector must show whatever was sent, so problems
 (an unclosed context block, a bad escape) are listed in ``hit["errors"]`` instead.
 """
 
-# Wire key -> (AppMeasurement variable name, group). Groups decide where the inspector shows a row:
-# "page" and "link" rows are the analytics variables a developer sets, "tech" rows are what
-# AppMeasurement adds on its own (browser facts, request framing) and sit in a collapsed section.
-# props (cN), eVars (vN), hierarchies (hN) and lists (lN) are recognised by pattern, see friendly_name.
-KEYS = {
-    "pageName": ("pageName", "page"),
-    "g": ("pageURL", "page"),
-    "-g": ("pageURLRest", "page"),  # the part of a pageURL beyond 255 characters
-    "r": ("referrer", "page"),
-    "ch": ("channel", "page"),
-    "server": ("server", "page"),
-    "pageType": ("pageType", "page"),
-    "events": ("events", "page"),
-    "products": ("products", "page"),
-    "purchaseID": ("purchaseID", "page"),
-    "xact": ("transactionID", "page"),
-    "state": ("state", "page"),
-    "zip": ("zip", "page"),
-    "cc": ("currencyCode", "page"),
-    "v0": ("campaign", "page"),
-    "pe": ("linkType", "link"),  # lnk_o custom, lnk_d download, lnk_e exit
-    "pev1": ("linkURL", "link"),
-    "pev2": ("linkName", "link"),
-    "pev3": ("pev3 (media/video)", "link"),
-    "AQB": ("AQB (request start)", "tech"),
-    "AQE": ("AQE (request end)", "tech"),
-    "ndh": ("ndh", "tech"),
-    "pf": ("pf", "tech"),
-    "t": ("local time", "tech"),
-    "ts": ("timestamp", "tech"),
-    "fid": ("fallback visitor ID", "tech"),
-    "vid": ("visitorID", "tech"),
-    "mid": ("marketingCloudVisitorID", "tech"),
-    "aid": ("analyticsVisitorID", "tech"),
-    "aamlh": ("audienceManagerLocationHint", "tech"),
-    "aamb": ("audienceManagerBlob", "tech"),
-    "as": ("authState", "tech"),
-    "sdid": ("supplementalDataID", "tech"),
-    "D": ("dynamicVariablePrefix", "tech"),
-    "ce": ("charSet", "tech"),
-    "ns": ("visitorNamespace", "tech"),
-    "cdp": ("cookieDomainPeriods", "tech"),
-    "cl": ("cookieLifetime", "tech"),
-    "vvp": ("variableProvider", "tech"),
-    "vmt": ("visitorMigrationKey", "tech"),
-    "vmf": ("visitorMigrationServer", "tech"),
-    "lat": ("latitude", "tech"),
-    "lon": ("longitude", "tech"),
-    "s": ("resolution", "tech"),
-    "c": ("colorDepth", "tech"),
-    "j": ("javascriptVersion", "tech"),
-    "v": ("javaEnabled", "tech"),
-    "k": ("cookiesEnabled", "tech"),
-    "bw": ("browserWidth", "tech"),
-    "bh": ("browserHeight", "tech"),
-    "ct": ("connectionType", "tech"),
-    "hp": ("homepage", "tech"),
-    "lrt": ("last request time (ms)", "tech"),
-    "pid": ("ClickMap page ID", "tech"),
-    "pidt": ("ClickMap page ID type", "tech"),
-    "oid": ("ClickMap object ID", "tech"),
-    "oidt": ("ClickMap object ID type", "tech"),
-    "ot": ("ClickMap object tag", "tech"),
-    "oi": ("ClickMap object index", "tech"),
-    "mtp": ("lightProfileID", "tech"),
-    "mtss": ("lightStoreForSeconds", "tech"),
-    "mti": ("lightIncrementBy", "tech"),
-    "mtsr": ("retrieveLightProfiles", "tech"),
-    "mtsd": ("deleteLightProfiles", "tech"),
-}
+from appmeasurement.parse import parse
+from appmeasurement.variables import (
+    ALWAYS_SENT,
+    PRE_ESCAPED,
+    extra_key_label,
+    indexed_key,
+    variable_for_key,
+)
+from appmeasurement.variables import block_label as variables_block_label
 
-# Numbered variables: wire prefix -> (variable prefix, highest number AppMeasurement sends).
-NUMBERED = (("c", "prop", 75), ("v", "eVar", 250), ("h", "hier", 5), ("l", "list", 3))
+# Where the inspector shows a row: "page" and "link" rows are the analytics variables a developer
+# sets, "prop"/"eVar"/"hier"/"list" the numbered ones, "tech" rows what AppMeasurement adds on its
+# own (browser facts, ids, request framing; a collapsed section) and "other" keys it never sends.
+# The groups come from the library's lists: the head and tail of its wire-key table (ALWAYS_SENT,
+# never filtered by linkTrackVars) are tech, the rows between them page variables, PRE_ESCAPED the
+# link fields; these few head/tail rows are page facts a developer sets or reads:
+PAGE_IN_HEAD = ("pageName", "pageURL", "pageURLRest", "referrer", "currencyCode", "customerPerspective")
 
-# Context-data style blocks: top-level block name -> what it holds.
-BLOCKS = {"c": "contextData", "cid": "customer IDs", "d": "Audience Manager", "mts": "light profile data"}
+# The link fields are named after the variables a developer sets; AppMeasurement derives pe, pev1
+# and pev2 from linkType, linkURL and linkName.
+LINK_LABELS = {"pe": "linkType", "pev1": "linkURL", "pev2": "linkName"}
+
+_NUMBERED = ("prop", "eVar", "hier", "list")
+_ALWAYS_SENT = {}  # a dict: membership is looked up for every key of every hit
+for _name in ALWAYS_SENT:
+    _ALWAYS_SENT[_name] = True
 
 # pe values -> (kind, label)
 LINK_KINDS = {
@@ -99,14 +53,24 @@ LINK_KINDS = {
     "lnk_e": ("link_e", "Exit link"),
 }
 
-_HEX = "0123456789abcdefABCDEF"
-_DIGITS = "0123456789"
-
 
 def _describe(key):
     """(friendly name, group) for a wire key; None when the key is not an AppMeasurement one."""
-    known = KEYS.get(key)
-    return known if known is not None else _numbered(key)
+    name = variable_for_key(key)
+    if name is None:
+        label = extra_key_label(key)
+        return None if label is None else (label, "tech")
+    if name in PRE_ESCAPED:
+        return (LINK_LABELS.get(key, name), "link")
+    if name in PAGE_IN_HEAD:
+        return (name, "page")
+    if name in _ALWAYS_SENT:
+        return (name, "tech")
+    if indexed_key(name) is not None:
+        for prefix in _NUMBERED:
+            if name.startswith(prefix):
+                return (name, prefix)
+    return (name, "page")
 
 
 def friendly_name(key):
@@ -124,128 +88,33 @@ def group_of(key):
     return "other" if described is None else described[1]
 
 
-def _numbered(key):
-    # Returns (variable name, variable prefix) for c1..c75, v1..v250, h1..h5, l1..l3, else None.
-    for wire, name, highest in NUMBERED:
-        digits = key[len(wire) :]
-        if key.startswith(wire) and _all_digits(digits) and digits[0] != "0" and int(digits) <= highest:
-            return (name + digits, name)
-    return None
-
-
-def _all_digits(text):
-    return bool(text) and all(ch in _DIGITS for ch in text)
-
-
-def unescape(text, errors=None):
-    """Percent-decode text as UTF-8 (AppMeasurement's escape is encodeURIComponent; "+" stays "+").
-
-    A malformed escape is kept as it is and, if `errors` is a list, reported there.
-    """
-    if "%" not in text:
-        return text
-    out = bytearray()
-    i = 0
-    n = len(text)
-    while i < n:
-        ch = text[i]
-        if ch == "%" and i + 2 < n and text[i + 1] in _HEX and text[i + 2] in _HEX:
-            out.append(int(text[i + 1 : i + 3], 16))
-            i += 3
-            continue
-        if ch == "%" and errors is not None:
-            errors.append("invalid percent-escape %r in %r" % (text[i : i + 3], text))
-        out.extend(ch.encode("utf-8"))
-        i += 1
-    try:
-        return bytes(out).decode("utf-8")
-    except Exception:  # UnicodeError: not UTF-8 once decoded; show what was sent
-        if errors is not None:
-            errors.append("%r is not UTF-8 once percent-decoded" % (text,))
-        return text
-
-
-def split_url(url):
-    """Split a request URL into (scheme, host, path segments, query string)."""
-    query = ""
-    mark = url.find("?")
-    if mark >= 0:
-        url, query = url[:mark], url[mark + 1 :]
-    hash_mark = query.find("#")
-    if hash_mark >= 0:
-        query = query[:hash_mark]
-    scheme = ""
-    sep = url.find("://")
-    if sep >= 0:
-        scheme, url = url[:sep], url[sep + 3 :]
-        slash = url.find("/")
-        host, path = (url, "") if slash < 0 else (url[:slash], url[slash:])
-    else:
-        host, path = "", url
-    segments = [part for part in path.split("/") if part]
-    return scheme, host, segments, query
-
-
 def decode_request(url):
     """Decode one AppMeasurement request URL. See the module docstring for the shape."""
-    errors = []
-    scheme, host, segments, query = split_url(url)
+    request = parse(url)
     hit = {
         "url": url,
-        "scheme": scheme,
-        "host": host,
-        "path": "/" + "/".join(segments),
-        "rsid": None,
-        "version": None,
-        "library": None,
-        "cache_buster": None,
+        "scheme": request["scheme"],
+        "host": request["host"],
+        "path": request["path"],
+        "rsid": request["rsid"],
+        "version": request["version"],
+        "library": request["library"],
+        "cache_buster": request["cache_buster"],
         "kind": "page",
         "kind_label": "Page view",
         "title": "",
         "params": [],  # top-level variables, wire order, repeats kept
-        "context": [],  # context-data style blocks as a tree of nodes (see _node)
-        "context_pairs": [],  # the same leaves flattened: [["c.shop.section", "home"], ...]
-        "errors": errors,
+        "context": request["context"],  # blocks as a tree of nodes (appmeasurement.parse._node)
+        "context_pairs": request["context_pairs"],  # its leaves flat: [["c.shop.section", "home"], ...]
+        "errors": request["errors"],
     }
-    if len(segments) >= 6 and segments[0] == "b" and segments[1] == "ss":
-        hit["rsid"] = unescape(segments[2])
-        hit["version"] = segments[3]
-        hit["library"] = segments[4]
-        hit["cache_buster"] = segments[5]
-    else:
-        errors.append("not an AppMeasurement path (/b/ss/<rsid>/<version>/<library>/s<n>): %s" % hit["path"])
-
-    seen = []  # keys met so far at the top level, to flag repeats
-    stack = []  # open block nodes, innermost last
-    for part in query.split("&") if query else []:
-        eq = part.find("=")
-        if eq < 0:
-            if len(part) > 1 and part.endswith("."):
-                _open_block(hit, stack, unescape(part[:-1], errors))
-            elif len(part) > 1 and part.startswith("."):
-                _close_block(stack, unescape(part[1:], errors), part, errors)
-            elif part:
-                errors.append("part %r has no '=' and is not a context-data block" % part)
-            else:
-                errors.append("empty part (two '&' in a row)")
-            continue
-        key = unescape(part[:eq], errors)
-        value = unescape(part[eq + 1 :], errors)
-        if stack:
-            _add_leaf(hit, stack, key, value)
-        else:
-            hit["params"].append(
-                {
-                    "key": key,
-                    "name": friendly_name(key),
-                    "group": group_of(key),
-                    "value": value,
-                    "repeat": key in seen,
-                }
-            )
-            seen.append(key)
-    if stack:
-        errors.append("context-data block %r is never closed" % (stack[-1]["key"] + "."))
+    seen = {}  # keys met so far at the top level, to flag repeats
+    for key, value in request["params"]:
+        name, group = _describe(key) or (key, "other")
+        hit["params"].append(
+            {"key": key, "name": name, "group": group, "value": value, "repeat": key in seen}
+        )
+        seen[key] = True
 
     pe = value_of(hit, "pe")
     if pe is not None:
@@ -255,56 +124,6 @@ def decode_request(url):
     else:
         hit["title"] = value_of(hit, "pageName") or value_of(hit, "g") or ""
     return hit
-
-
-def _node(name, key, value):
-    # One tree node: a block (value None, children) or a leaf (value str); a name can be both.
-    return {"name": name, "key": key, "value": value, "children": [], "repeat": False}
-
-
-def _find(nodes, name):
-    for node in nodes:
-        if node["name"] == name:
-            return node
-    return None
-
-
-def _open_block(hit, stack, name):
-    siblings = stack[-1]["children"] if stack else hit["context"]
-    node = _find(siblings, name)  # a block opened twice is merged, as the collector's tree does
-    if node is None:
-        key = (stack[-1]["key"] + "." + name) if stack else name
-        node = _node(name, key, None)
-        siblings.append(node)
-    stack.append(node)
-
-
-def _close_block(stack, name, part, errors):
-    if not stack:
-        errors.append("%r closes a block that was never opened" % part)
-        return
-    if stack[-1]["name"] != name:
-        errors.append("%r does not close the open block %r" % (part, stack[-1]["key"] + "."))
-        # Close up to the named block if it is open at all, so one typo does not swallow the rest.
-        for i in range(len(stack) - 1, -1, -1):
-            if stack[i]["name"] == name:
-                del stack[i:]
-                return
-        return
-    stack.pop()
-
-
-def _add_leaf(hit, stack, name, value):
-    parent = stack[-1]
-    flat = parent["key"] + "." + name
-    existing = _find(parent["children"], name)
-    if existing is not None and existing["value"] is None:
-        existing["value"] = value  # a block that also has its own value
-    else:
-        node = _node(name, flat, value)
-        node["repeat"] = existing is not None
-        parent["children"].append(node)
-    hit["context_pairs"].append([flat, value])
 
 
 def value_of(hit, key):
@@ -333,5 +152,5 @@ def context_lines(nodes, depth=0):
 
 
 def block_label(name):
-    """What a top-level block holds: "c" -> "contextData"."""
-    return BLOCKS.get(name, name)
+    """What a top-level block holds: "c" -> "contextData" (unknown blocks keep their name)."""
+    return variables_block_label(name) or name

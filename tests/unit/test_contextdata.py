@@ -1,12 +1,11 @@
 """ContextData (JS key order) and the c. block serialiser: properties plus recorded edge cases."""
 
-import urllib.parse
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from appmeasurement.contextdata import OBJECT_PROTOTYPE_NAMES, ContextData, array_index, serialize
+from appmeasurement.parse import parse
 from tests.unit.tracker_support import Rig
 
 SEGMENTS = ["a", "b", "site", "x y", "\u00e9", "1", "2", "10", "01", "t"]
@@ -16,24 +15,25 @@ items = st.lists(st.tuples(keys, values), max_size=12)
 
 
 def parse_block(query):
-    """Parse '&c.&...&.c' back into ordered nodes: ('leaf', name, value) / ('group', name, [...])."""
-    parts = query.split("&")[1:]
-    assert parts[0] == "c." and parts[-1] == ".c", query
-    stack = [[]]
-    names = []
-    for part in parts[1:-1]:
-        if "=" in part:
-            name, value = part.split("=", 1)
-            stack[-1].append(("leaf", urllib.parse.unquote(name), urllib.parse.unquote(value)))
-        elif part.endswith("."):
-            names.append(part[:-1])
-            stack.append([])
-        else:
-            assert part == "." + names[-1], "groups close innermost first"
-            children = stack.pop()
-            stack[-1].append(("group", names.pop(), children))
-    assert len(stack) == 1 and not names
-    return stack[0]
+    """Read '&c.&...&.c' back (appmeasurement.parse) as ordered nodes: ('leaf', name, value) /
+    ('group', name, [...]), rebuilt from the leaves' dotted paths in wire order."""
+    hit = parse(query[1:])
+    assert hit["errors"] == [] and [node["name"] for node in hit["context"]] == ["c"], query
+    root = []
+    for flat, value in hit["context_pairs"]:
+        segments = flat.split(".")[1:]
+        level = root
+        for segment in segments[:-1]:
+            for node in level:
+                if node[0] == "group" and node[1] == segment:
+                    level = node[2]
+                    break
+            else:
+                group = ("group", segment, [])
+                level.append(group)
+                level = group[2]
+        level.append(("leaf", segments[-1], value))
+    return root
 
 
 def model_tree(data):

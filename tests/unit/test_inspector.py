@@ -18,14 +18,16 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "app"))
 
+from appmeasurement import variables  # noqa: E402
 from demo import catalog, router  # noqa: E402
 from demo.inspector import (  # noqa: E402
+    LINK_LABELS,
+    block_label,
     context_lines,
     context_value,
     decode_request,
     friendly_name,
     group_of,
-    unescape,
     value_of,
 )
 
@@ -41,14 +43,16 @@ NAMES = [
     ("c1", "prop1", "prop"),
     ("c75", "prop75", "prop"),
     ("c76", "c76", "other"),  # beyond AppMeasurement's props: unknown, shown as is
-    ("c0", "c0", "other"),
+    ("c0", "prop0", "prop"),  # AppMeasurement sends prop0 (and hier0, list0) as c0 (h0, l0)
     ("c01", "c01", "other"),
     ("c", "colorDepth", "tech"),
     ("v1", "eVar1", "eVar"),
     ("v250", "eVar250", "eVar"),
     ("v0", "campaign", "page"),
     ("h3", "hier3", "hier"),
+    ("h0", "hier0", "hier"),
     ("l2", "list2", "list"),
+    ("l0", "list0", "list"),
     ("l4", "l4", "other"),
     ("ch", "channel", "page"),
     ("g", "pageURL", "page"),
@@ -75,30 +79,47 @@ def test_friendly_name_and_group(key, name, group):
     assert (friendly_name(key), group_of(key)) == (name, group)
 
 
-# --- percent-decoding -------------------------------------------------------------------------------
-UNESCAPES = [
-    ("plain", "Home", "Home", []),
-    ("space", "a%20b", "a b", []),
-    ("plus stays plus", "a+b", "a+b", []),  # AppMeasurement escapes "+" as %2B and never sends "+"
-    ("utf-8", "%C3%A9t%C3%A9", "été", []),
-    ("emoji", "%F0%9F%90%8D", "\U0001f40d", []),
-    ("lowercase hex", "%3cb%3e", "<b>", []),
-    ("html stays text", "%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E", "<img src=x onerror=alert(1)>", []),
-    ("bad escape kept", "100%", "100%", ["invalid percent-escape"]),
-    ("bad hex kept", "%zz", "%zz", ["invalid percent-escape"]),
-    ("not utf-8 kept", "%FF", "%FF", ["not UTF-8"]),
-]
+def _expected_name(key):
+    return LINK_LABELS.get(key) or variables.variable_for_key(key) or variables.extra_key_label(key)
 
 
-@pytest.mark.parametrize(
-    ("raw", "expected", "problems"), [r[1:] for r in UNESCAPES], ids=[r[0] for r in UNESCAPES]
-)
-def test_unescape(raw, expected, problems):
-    errors = []
-    assert unescape(raw, errors) == expected
-    assert len(errors) == len(problems)
-    for error, problem in zip(errors, problems):
-        assert problem in error
+SENDABLE = variables.sendable_keys()
+
+
+@pytest.mark.parametrize("key", SENDABLE, ids=SENDABLE)
+def test_every_key_appmeasurement_sends_shows_under_its_library_name(key):
+    hit = decode_request(req("AQB=1&" + key + "=x&AQE=1"))
+    row = hit["params"][1]
+    assert (row["key"], row["value"]) == (key, "x")
+    assert row["name"] == _expected_name(key), (
+        f"{key}: expected {_expected_name(key)!r}, shown {row['name']!r}"
+    )
+    assert row["group"] != "other", f"{key} is an AppMeasurement key, shown in group 'other'"
+    assert hit["errors"] == []
+
+
+@pytest.mark.parametrize("name", [row[0] for row in variables.BLOCK_NAMES])
+def test_every_block_is_labelled_by_the_library(name):
+    assert block_label(name) == variables.block_label(name)
+
+
+def test_groups_follow_the_library_lists():
+    groups = {}
+    for key in SENDABLE:
+        groups.setdefault(group_of(key), []).append(key)
+    assert sorted(groups) == ["eVar", "hier", "link", "list", "page", "prop", "tech"]
+    assert groups["link"] == ["pe", "pev1", "pev2", "pev3"]
+    assert (len(groups["prop"]), len(groups["eVar"]), len(groups["hier"]), len(groups["list"])) == (
+        76,
+        250,
+        6,
+        4,
+    )
+    assert {"AQB", "AQE", "t", "lrt", "s", "c", "mid", "vmt", "mcorgid"} <= set(groups["tech"])
+    assert {"pageName", "g", "-g", "r", "v0", "events", "products", "cp", "tnt"} <= set(groups["page"])
+
+
+# Percent-decoding is the library's (appmeasurement.parse.decode): its cases live in test_parse.py.
 
 
 # --- the request line ---------------------------------------------------------------------------------
@@ -364,27 +385,18 @@ def test_xss_payload_is_data_not_markup():
 # --- the same decoding under MicroPython --------------------------------------------------------------
 MICROPYTHON = ROOT / "node_modules/@micropython/micropython-webassembly-pyscript/micropython.mjs"
 
-MP_RUNNER = """
-import { loadMicroPython } from %(mjs)s;
-import fs from "fs";
-const out = [];
-const mp = await loadMicroPython({ stdout: (t) => out.push(t), stderr: (t) => process.stderr.write(t + "\\n") });
-mp.FS.mkdir("/demo");
-for (const name of ["__init__.py", "inspector.py", "router.py", "catalog.py"]) {
-  mp.FS.writeFile("/demo/" + name, fs.readFileSync(%(demo)s + "/" + name));
-}
-mp.FS.writeFile("/urls.json", fs.readFileSync(0));
-mp.runPython(`
-import sys, json
-sys.path.append("/")
+RUNNER = ROOT / "tests/unit/mpy_runner.mjs"
+
+# mpy_runner.mjs puts app/appmeasurement on MicroPython's path (the inspector reads requests with
+# appmeasurement.parse); the demo's pure modules and the URLs are copied in with --file.
+MP_CODE = """
+import json
 from demo.inspector import decode_request
 from demo import router
-urls = json.loads(open("/urls.json").read())
-print(json.dumps({"hits": [decode_request(u) for u in urls],
-                  "routes": [router.match(p) for p in ("/", "/product/42", "/x/y")],
-                  "query": router.parse_query("q=a+b%%C3%%A9&x=%%3C")}))
-`);
-process.stdout.write(out.join(""));
+urls = json.loads(open("/data/urls.json").read())
+print("RESULT " + json.dumps({"hits": [decode_request(u) for u in urls],
+                              "routes": [router.match(p) for p in ("/", "/product/42", "/x/y")],
+                              "query": router.parse_query("q=a+b%C3%A9&x=%3C")}))
 """
 
 
@@ -394,27 +406,26 @@ def _all_test_urls():
     urls = [req(q) for q in queries]
     urls.append(req("AQB=1&pageName=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E&c2=%F0%9F%90%8D&c3=100%&AQE=1"))
     urls.append("http://h/other/path?x=1")
+    urls.append(req("&".join(key + "=x" for key in SENDABLE)))  # every key AppMeasurement sends, named
     return urls
 
 
 @pytest.mark.mpy
 @pytest.mark.skipif(shutil.which("node") is None or not MICROPYTHON.exists(), reason="needs node and npm ci")
 def test_micropython_decodes_exactly_like_cpython(tmp_path):
-    script = tmp_path / "run.mjs"
-    script.write_text(
-        MP_RUNNER % {"mjs": json.dumps(str(MICROPYTHON)), "demo": json.dumps(str(ROOT / "app/demo"))}
-    )
     urls = _all_test_urls()
+    data = tmp_path / "urls.json"
+    data.write_text(json.dumps(urls))
+    command = ["node", str(RUNNER), "--file", "%s=/data/urls.json" % data]
+    for name in ("__init__.py", "inspector.py", "router.py", "catalog.py"):
+        command += ["--file", "%s=/lib/demo/%s" % (ROOT / "app/demo" / name, name)]
     result = subprocess.run(
-        ["node", str(script)],
-        input=json.dumps(urls),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+        command + ["-c", MP_CODE], cwd=ROOT, capture_output=True, text=True, timeout=240, check=False
     )
     assert result.returncode == 0, result.stderr
-    got = json.loads(result.stdout)
+    lines = [line for line in result.stdout.splitlines() if line.startswith("RESULT ")]
+    assert lines, "no RESULT line; stdout:\n%s\nstderr:\n%s" % (result.stdout[-2000:], result.stderr[-2000:])
+    got = json.loads(lines[-1][len("RESULT ") :])
     # JSON round-trips both sides: tuples become lists, and dict key order does not matter.
     expected_hits = json.loads(json.dumps([decode_request(u) for u in urls]))
     for url, mine, theirs in zip(urls, expected_hits, got["hits"]):
