@@ -117,11 +117,22 @@ def clickmap(s, call):
     call.link_extra = extra
 
 
+def _has_activitymap_keys(data):
+    if isinstance(data, ContextData):
+        for key in data.keys():
+            if key and key.startswith(PREFIX):
+                return True
+    return False
+
+
 def carry_clicks(s, call, send):
     """Move a.activitymap.* context data to the block after pev3 and carry or store ``s_sq`` click
     data (second half of AppMeasurement's ``fc``). ``send``: whether this call sends a hit."""
-    clicks = ContextData()
     stored = None if js_truthy(s.useLinkTrackSessionStorage) else read_cookie(s._env, "s_sq")
+    data = s.contextData
+    if send and not stored and not _has_activitymap_keys(data):
+        return  # the common page view: nothing to move, carry or store
+    clicks = ContextData()
     if stored:
         for part in stored.split("&"):
             pieces = part.split("=")
@@ -130,7 +141,6 @@ def carry_clicks(s, call, send):
             clicks[value if isinstance(value, str) else "undefined"] = js_string(names).split(",")
     accounts = js_string(s.account).split(",")
     moved = ContextData()
-    data = s.contextData
     if isinstance(data, ContextData):
         for key in data.keys():
             if key and key.startswith(PREFIX):

@@ -23,6 +23,7 @@ from .jsdate import in_two_years_ms, utc_string
 from .jsvalues import js_string, js_truthy, parse_int, to_number
 
 _HEX_DIGITS = "0123456789ABCDEF"
+UNKNOWN_DOMAIN = object()  # the cookie domain before it is worked out (None is a valid answer)
 
 
 def read(env, name):
@@ -54,7 +55,7 @@ def write(s, name, value, expires=None):
         if seconds:
             expires_ms = env.now_ms() + 1000 * seconds
         elif expires is True or expires == 1:
-            expires_ms = in_two_years_ms(env.local_time(), env.now_ms())
+            expires_ms = _in_two_years(s)
         elif isinstance(expires, (int, float)):
             expires_ms = expires
     if not name or life == "NONE":
@@ -66,16 +67,36 @@ def write(s, name, value, expires=None):
         cookie += " domain=" + domain + ";"
     if js_truthy(s.writeSecureCookies):
         cookie += " secure;"
+    written = s._state.cookies_written
+    if text and written.get(name) == cookie and read(env, name) == text:
+        # This instance wrote this very cookie (same value, expiry second, domain) and it is still
+        # there: writing it again would change nothing (s_fid is rewritten on every hit otherwise).
+        return True
     env.set_cookie(cookie)
-    return read(env, name) == text
+    stored = read(env, name) == text
+    written[name] = cookie if stored else None
+    return stored
+
+
+def _in_two_years(s):
+    # The expiry depends on the local time to the second: computed once per second, not per hit.
+    env = s._env
+    now = env.now_ms()
+    second = now // 1000
+    cached = s._state.two_years
+    if cached is None or cached[0] != second:
+        cached = (second, in_two_years_ms(env.local_time(), now) - now % 1000)
+        s._state.two_years = cached
+    return cached[1] + now % 1000
 
 
 def cookie_domain(s):
     """The ``domain=`` of AppMeasurement's cookies: the last cookieDomainPeriods labels (at least 2)
     of the host; none for an IP address. Computed once per instance."""
     state = s._state
-    if state.cookie_domain is not None:
+    if state.cookie_domain is not UNKNOWN_DOMAIN:
         return state.cookie_domain
+    state.cookie_domain = None  # an IP address or a one-label host: no domain attribute
     host = js_string(s._env.location_hostname() or "")
     periods = s.fpCookieDomainPeriods
     if not js_truthy(periods):

@@ -26,11 +26,26 @@ for _code in range(128):
     _ASCII_TABLE.append(_ch if _ch in _UNRESERVED else "%" + _HEX[_code >> 4] + _HEX[_code & 15])
 
 
+# Escaped text of recent values: most of a hit's values (page name, URL, technology fields, ...) repeat
+# from one hit to the next, and escaping character by character is the hottest loop of a hit.
+_MEMO = {}
+_MEMO_SIZE = 512  # entries; the memo is cleared when full
+_MEMO_TEXT = 512  # longer values are not kept
+
+
 def escape(value):
     """``s.escape(value)``; raises ValueError for a lone surrogate, where JS throws URIError."""
-    if not js_truthy(value):
-        return value
-    text = js_string(value)
+    if type(value) is str:
+        if not value:
+            return value
+        text = value
+    else:
+        if not js_truthy(value):
+            return value
+        text = js_string(value)
+    done = _MEMO.get(text)
+    if done is not None:
+        return done
     table = _ASCII_TABLE
     out = []
     for ch in text:
@@ -45,7 +60,12 @@ def escape(value):
         else:
             for byte in ch.encode("utf-8"):
                 out.append("%" + _HEX[byte >> 4] + _HEX[byte & 15])
-    return "".join(out)
+    done = "".join(out)
+    if len(text) <= _MEMO_TEXT:
+        if len(_MEMO) >= _MEMO_SIZE:
+            _MEMO.clear()
+        _MEMO[text] = done
+    return done
 
 
 def _hex_value(text, i):

@@ -69,10 +69,18 @@ def local_fields(now_ms, tz_offset_minutes=0):
     )
 
 
+_LAST_UTC = [None, None]  # (second, text): cookie expiries repeat within a second
+
+
 def utc_string(ms):
     """JS ``new Date(ms).toUTCString()``: "Sun, 22 Nov 2026 06:10:10 GMT"."""
-    day, month0, year, hours, minutes, seconds, weekday, _ = local_fields(int(math.floor(ms)), 0)
-    return "%s, %02d %s %d %02d:%02d:%02d GMT" % (
+    ms = int(math.floor(ms))
+    second = ms // 1000
+    if _LAST_UTC[0] == second:
+        return _LAST_UTC[1]
+    day, month0, year, hours, minutes, seconds, weekday, _ = local_fields(ms, 0)
+    _LAST_UTC[0] = second
+    _LAST_UTC[1] = text = "%s, %02d %s %d %02d:%02d:%02d GMT" % (
         _DAYS[weekday],
         day,
         _MONTHS[month0],
@@ -81,6 +89,7 @@ def utc_string(ms):
         minutes,
         seconds,
     )
+    return text
 
 
 def parse_utc_string(text):

@@ -20,14 +20,26 @@ from .variables import ALWAYS_SENT, BLOCKS, PRE_ESCAPED, TRACKED, wire_key
 
 _ALWAYS_SENT_TEXT = ",".join(ALWAYS_SENT)
 
-# Send position of every tracked variable, and its wire key.
+# Send position of every tracked variable, and the "&key=" it is written with.
 ORDER = {}
-KEYS = {}
+PREFIX = {}
 for _i, _name in enumerate(TRACKED):
     ORDER[_name] = _i
-    KEYS[_name] = wire_key(_name)
+    PREFIX[_name] = "&" + wire_key(_name) + "="
 _PEV3 = ORDER["pev3"]
 _HIERS = ("hier0", "hier1", "hier2", "hier3", "hier4", "hier5")
+# Variables with a rule of their own in build(); every other one is "&key=" + escape(value).
+_SPECIAL = {}
+for _name in (
+    (
+        "pageURL pageURLRest events events2 visitorMigrationServer visitorMigrationServerSecure "
+        "lightStoreForSeconds lightIncrementBy"
+    ).split()
+    + list(BLOCKS)
+    + list(PRE_ESCAPED)
+    + list(_HIERS)
+):
+    _SPECIAL[_name] = True
 
 
 def link_filters(link_track_vars, link_track_events):
@@ -112,6 +124,9 @@ def build(values, allowed=None, allowed_events=None, ssl=False, after_pev3="", l
             value = values[name]
         if allowed is not None and ("," + name + ",") not in allowed:
             continue
+        if name not in _SPECIAL:
+            out.append(PREFIX[name] + escape(value))  # values are truthy, so escape gives text
+            continue
         if name in BLOCKS:
             if name != "retrieveLightData" or "retrieveLightProfiles" in values:
                 out.append(serialize(BLOCKS[name], _as_items(value), allowed, name + "."))
@@ -139,8 +154,7 @@ def build(values, allowed=None, allowed_events=None, ssl=False, after_pev3="", l
         elif name in _HIERS:
             value = utf16_slice(js_string(value), 0, 255)
         if js_truthy(value):
-            key = KEYS[name]
-            out.append("&" + key + "=" + (js_string(value) if name in PRE_ESCAPED else escape(value)))
+            out.append(PREFIX[name] + (js_string(value) if name in PRE_ESCAPED else escape(value)))
         if name == "pev3" and pending_pev3:
             out.append(after_pev3)
             pending_pev3 = False

@@ -21,13 +21,20 @@ from .variables import VERSION
 BEACON_LIMIT = 64000  # AppMeasurement sends a beacon only below this many UTF-16 units
 
 
+_LAST_T = [None, None]  # the last (local_time, t=...) pair: hits of the same second share it
+
+
 def timestamp_param(local_time):
     """``t=`` value: "day/month0/year hours:minutes:seconds weekday tzOffset", unpadded, escaped."""
+    if _LAST_T[0] == local_time:
+        return _LAST_T[1]
     day, month0, year, hours, minutes, seconds, weekday, offset = local_time
     if year < 1900:
         year += 1900
     parts = (day, "/", month0, "/", year, " ", hours, ":", minutes, ":", seconds, " ", weekday, " ", offset)
-    return "t=" + escape("".join([p if isinstance(p, str) else js_string(p) for p in parts]))
+    param = "t=" + escape("".join([p if isinstance(p, str) else js_string(p) for p in parts]))
+    _LAST_T[0], _LAST_T[1] = local_time, param
+    return param
 
 
 def cache_buster(now_ms, rand):

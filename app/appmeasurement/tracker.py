@@ -64,7 +64,9 @@ class _State:
         self.tech_done = False  # technology fields read (once per instance)
         self.referrer_seen = False  # the first hit reads document.referrer, later ones do not
         self.held_referrer = None  # a referrer kept from an aborted call
-        self.cookie_domain = None  # computed once
+        self.cookie_domain = cookies.UNKNOWN_DOMAIN  # worked out once, on the first cookie written
+        self.cookies_written = {}  # name -> the cookie string last written and read back
+        self.two_years = None  # (epoch second, expiry ms) of the default two-year cookie lifetime
 
 
 class _Util:
