@@ -19,6 +19,7 @@ import re
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
@@ -216,8 +217,10 @@ async def collect(request: Request) -> Response:
         status = None
     elif action == "status":
         status = fault["status"]
-    # Stored before answering, so a client that sees the answer can already list the hit.
-    app.store.add(
+    # Stored before answering, so a client that sees the answer can already list the hit: this waits
+    # for the commit of the transaction holding the row; requests that arrive together share one
+    # COMMIT (group commit, see collector/store.py).
+    await app.store.add_async(
         method=request.method,
         transport=transport,
         rsid=rsid,
@@ -294,7 +297,8 @@ async def health(request: Request) -> Response:
 
 @_guarded
 async def static(request: Request) -> Response:
-    return request.app.site.response(request.url.path)
+    # In the thread pool: the first request for a large file compresses it (once; then it is cached).
+    return await run_in_threadpool(request.app.site.response, request.url.path, request.headers)
 
 
 def create_app(db_path, root=None) -> CollectorApp:

@@ -1,24 +1,13 @@
 #!/usr/bin/env bash
-# `npm run bench`: set up (with Chromium), then run the benchmarks in benchmarks/ through .venv.
+# `npm run bench`: set up (with Chromium), then the performance table (benchmarks/bench.py).
 #
-#   npm run bench                               # bench_startup.py, then bench_hits.py (10,000 hits: minutes)
-#   npm run bench -- startup --runs 3           # one benchmark, with its own options (see its --help)
-#   npm run bench -- hits --hits 2000 --interpreters mpy
+#   npm run bench                 # the full run (about 8 minutes on an idle 2-core machine)
+#   npm run bench -- --quick      # a smoke run (about a minute)
+#   npm run bench -- --sections collector
+#
+# Prints the table and writes benchmarks/results/latest.json.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-which="${1:-all}"
-[ "$#" -gt 0 ] && shift
-case "$which" in
-    all) [ "$#" -eq 0 ] || { echo "options need a benchmark name: startup or hits" >&2; exit 2; } ;;
-    startup|hits) ;;
-    *) echo "unknown benchmark $which (startup, hits, or none for both)" >&2; exit 2 ;;
-esac
-
 setup_with_chromium
-for name in startup hits; do
-    if [ "$which" = all ] || [ "$which" = "$name" ]; then
-        echo "== benchmarks/bench_$name.py $*"
-        .venv/bin/python "benchmarks/bench_$name.py" "$@" || failed+=("bench_$name.py")
-    fi
-done
+.venv/bin/python benchmarks/bench.py "$@" || failed+=("benchmarks/bench.py")
 finish "npm run bench"

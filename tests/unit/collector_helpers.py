@@ -109,6 +109,16 @@ class StoreWatch:
             return hit_id
 
         app.store.add = add
+        original_async = app.store.add_async
+
+        async def add_async(**hit):  # what the hit endpoint calls
+            hit_id = await original_async(**hit)
+            with self._cond:
+                self.count += 1
+                self._cond.notify_all()
+            return hit_id
+
+        app.store.add_async = add_async
 
     def wait_for(self, count: int, timeout_s: float = 10) -> None:
         with self._cond:

@@ -193,12 +193,16 @@ def test_a_body_of_exactly_64_kib_is_accepted(client):
 
 def test_an_unexpected_error_answers_json_500_and_the_server_keeps_serving(tmp_path):
     with in_process(tmp_path) as (client, app):
-        original = app.store.add
-        app.store.add = lambda **hit: 1 / 0
+        original = app.store.add_async
+
+        async def failing(**hit):
+            return 1 / 0
+
+        app.store.add_async = failing
         response = client.get(hit_url())
         assert response.status_code == 500
         assert response.json() == {"error": "internal error: ZeroDivisionError"}
-        app.store.add = original
+        app.store.add_async = original
         assert client.get(hit_url()).status_code == 200
         assert len(stored(client)) == 1
 
