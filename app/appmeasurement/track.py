@@ -75,6 +75,8 @@ def _request(s, call):
         return None
     if not (js_truthy(s.marketingCloudVisitorID) or js_truthy(s.analyticsVisitorID)):
         s.fid = cookies.fallback_id(s)
+    else:
+        s.fid = None  # fid goes only with hits that have neither id (e.g. after visitorWaitTimeout)
     links.resolve(s, call)
     activitymap.clickmap(s, call)
     plugins.run(s)
