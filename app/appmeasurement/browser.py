@@ -13,6 +13,10 @@ isolation.
 No JS proxy is made per request: two shared proxies dispatch every image event and every timer, and
 `stats()` counts the in-flight images and pending timers still held, so a leak would show.
 
+`s.visitor` may be the JavaScript Visitor of Adobe's VisitorAPI.js and the page may have
+`window.adobe.optIn`: `JsVisitor` and `JsOptIn` give them to the identity stage (identity.py) as
+Python values, with one long-lived proxy per visitor for its getVisitorValues callback.
+
 Large numbers: MicroPython 1.28's FFI turns a JS number that is a whole number into a 32-bit int, so
 `js.Date.now()` (1796170126113) arrives as 873787765 and 2**53 as 0, and a Python int of 2**31 or
 more reaches JS wrapped the same way; Pyodide is exact. Every number crossing here is small (screen

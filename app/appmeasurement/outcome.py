@@ -117,4 +117,5 @@ class Hit:
         __iter__ = __await__
 
     def __repr__(self):
-        return "Hit(%r, outcome=%r)" % (self.url[:80], self.outcome)
+        # url is None until a deferred hit is built, and for a hit that was never built.
+        return "Hit(%r, outcome=%r)" % ((self.url or "")[:80], self.outcome)

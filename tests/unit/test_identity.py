@@ -152,6 +152,7 @@ def test_hits_wait_for_the_visitor_values_and_go_in_order_with_their_call_time_v
     s.eVar2 = "set later"
     third = s.t()
     assert page.transport.images == [] and not first.done and not second.done
+    assert repr(first) == "Hit('', outcome=None)", "a pending hit has no URL yet"
     assert visitor.value_calls == 1, "one getVisitorValues while the answer is pending"
     page.env.clock_ms += 60000  # t= is computed when the hit is built
     visitor.answer()
