@@ -13,6 +13,10 @@ isolation.
 No JS proxy is made per request: two shared proxies dispatch every image event and every timer, and
 `stats()` counts the in-flight images and pending timers still held, so a leak would show.
 
+`s.visitor` may be the JavaScript Visitor of Adobe's VisitorAPI.js and the page may have
+`window.adobe.optIn`: `JsVisitor` and `JsOptIn` give them to the identity stage (identity.py) as
+Python values, with one long-lived proxy per visitor for its getVisitorValues callback.
+
 Large numbers: MicroPython 1.28's FFI turns a JS number that is a whole number into a 32-bit int, so
 `js.Date.now()` (1796170126113) arrives as 873787765 and 2**53 as 0, and a Python int of 2**31 or
 more reaches JS wrapped the same way; Pyodide is exact. Every number crossing here is small (screen
@@ -35,6 +39,11 @@ except ImportError:  # the same interpreters without PyScript (a plain Pyodide p
     except ImportError:
         from jsffi import create_proxy
 
+try:
+    from pyodide.ffi import JsProxy
+except ImportError:
+    from jsffi import JsProxy
+
 # Two proxies serve every request of every instance: one for all image events, one for all timers.
 # Each image carries its key in `dataset`, each timer gets its key as setTimeout's extra argument, so
 # nothing per hit crosses the FFI as a new proxy. That matters under MicroPython, where a proxy is
@@ -42,7 +51,7 @@ except ImportError:  # the same interpreters without PyScript (a plain Pyodide p
 # heap by ~800 KB per 1,000 hits, while shared ones do not grow at all.
 _images = {}  # key -> _Image, while the request is in flight
 _timers = {}  # key -> callable, while the timer is pending
-_shared = {"image": None, "timer": None, "next": 0}
+_shared = {"image": None, "timer": None, "next": 0, "identity_proxies": 0}
 
 
 def date_ms(date):
@@ -62,8 +71,10 @@ def epoch_ms():
 
 
 def stats():
-    """What the binding holds: the shared proxies, and in-flight images and pending timers."""
-    proxies = (_shared["image"] is not None) + (_shared["timer"] is not None)
+    """What the binding holds: the proxies (the two shared ones, plus one per wrapped JS visitor that
+    was asked for values and one per tracker that fetched adobe.optIn permissions), and in-flight
+    images and pending timers."""
+    proxies = (_shared["image"] is not None) + (_shared["timer"] is not None) + _shared["identity_proxies"]
     return {"proxies": proxies, "images": len(_images), "timers": len(_timers)}
 
 
@@ -300,3 +311,128 @@ class BrowserEnvironment:
 
     def error(self, message):
         js.console.error(str(message))
+
+    def opt_in(self):
+        adobe = js.Reflect.get(js.globalThis, "adobe")
+        if not isinstance(adobe, JsProxy) or not adobe:
+            return None
+        opt_in = js.Reflect.get(adobe, "optIn")
+        if not isinstance(opt_in, JsProxy) or not opt_in:
+            return None
+        # Asked several times per hit: keep the wrapper while the page keeps the same object.
+        cached = _shared.get("opt_in")
+        if cached is None or not _same(cached._js, opt_in):
+            cached = _shared["opt_in"] = JsOptIn(opt_in)
+        return cached
+
+    def wrap_visitor(self, obj):
+        return JsVisitor(obj) if isinstance(obj, JsProxy) else obj
+
+
+# --- s.visitor and adobe.optIn ---------------------------------------------------------------------
+def _plain(value):
+    """A JS value as a Python str/bool/int/float, None for undefined/null; objects as String(value)."""
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    # MicroPython gives undefined as an `undefined` object that is truthy and not a JsProxy; Pyodide
+    # may give null as a falsy `jsnull` proxy.
+    if not isinstance(value, JsProxy) or not value:
+        return None
+    return str(js.String(value))
+
+
+def _same(a, b):
+    """JS ``Object.is(a, b)`` (``is`` is a Python keyword)."""
+    return bool(getattr(js.Object, "is")(a, b))
+
+
+def _get(obj, name):
+    # Reflect.get reads any key (dotted customer-id aliases too) and gives undefined when missing.
+    return _plain(js.Reflect.get(obj, name))
+
+
+class JsVisitor:
+    """A JavaScript Visitor (VisitorAPI.js's ``Visitor.getInstance(...)``) as identity.py calls it.
+
+    Only the methods the JS object has are present (AppMeasurement tests each before calling it).
+    The getVisitorValues callback crosses the FFI as one proxy per wrapper, made on first use and
+    kept: the identity stage makes one wrapper per tracker and visitor, so nothing is made per hit.
+    """
+
+    def __init__(self, visitor):
+        self._js = visitor
+        self._proxy = None
+        self._callback = None
+        for name, method in (
+            ("isAllowed", self._is_allowed),
+            ("getVisitorValues", self._get_visitor_values),
+            ("getSupplementalDataID", self._get_supplemental_data_id),
+            ("getCustomerIDs", self._get_customer_ids),
+        ):
+            if _plain(js.Reflect.get(visitor, name)) is not None:  # a function reads as its source
+                setattr(self, name, method)
+
+    def _is_allowed(self):
+        return bool(_plain(self._js.isAllowed()))
+
+    def _answered(self, values=None, *_):
+        callback = self._callback
+        if callback is None:
+            return
+        plain = {}
+        if isinstance(values, JsProxy) and values:
+            for key in ("MCMID", "MCOPTOUT", "MCAID", "MCAAMLH", "MCAAMB"):
+                plain[key] = _get(values, key)
+        callback(plain)
+
+    def _get_visitor_values(self, callback):
+        self._callback = callback
+        if self._proxy is None:
+            self._proxy = create_proxy(self._answered)
+            _shared["identity_proxies"] += 1
+        self._js.getVisitorValues(self._proxy)
+
+    def _get_supplemental_data_id(self, consumer, consume):
+        return _plain(self._js.getSupplementalDataID(consumer, bool(consume)))
+
+    def _get_customer_ids(self):
+        ids = self._js.getCustomerIDs()
+        pairs = []
+        if not isinstance(ids, JsProxy) or not ids:
+            return pairs
+        keys = js.Object.keys(ids)
+        for i in range(int(keys.length)):
+            alias = str(keys[i])
+            entry = js.Reflect.get(ids, alias)
+            if isinstance(entry, JsProxy) and entry:
+                pairs.append((alias, {"id": _get(entry, "id"), "authState": _get(entry, "authState")}))
+            else:
+                pairs.append((alias, _plain(entry)))
+        return pairs
+
+    @property
+    def marketingCloudOrgID(self):
+        return _get(self._js, "marketingCloudOrgID")
+
+
+class JsOptIn:
+    """``window.adobe.optIn`` as identity.py and readiness.py call it."""
+
+    _NAMES = ("ANALYTICS", "AAM", "TARGET", "ECID")
+
+    def __init__(self, opt_in):
+        self._js = opt_in
+        categories = js.Reflect.get(opt_in, "Categories")
+        self.Categories = {}
+        for name in self._NAMES:
+            value = _get(categories, name) if isinstance(categories, JsProxy) and categories else None
+            self.Categories[name] = value if value is not None else name
+
+    def isApproved(self, category):
+        return bool(_plain(self._js.isApproved(category)))
+
+    def fetchPermissions(self, callback, should_auto_subscribe=False):
+        # One proxy per call: readiness.py calls this once per tracker, and with auto-subscribe the
+        # optIn keeps calling it on every change, so it must live as long as the page.
+        _shared["identity_proxies"] += 1
+        self._js.fetchPermissions(create_proxy(lambda *_: callback()), bool(should_auto_subscribe))

@@ -37,6 +37,15 @@ Environment contract (every method is required; "JS:" names what the browser bin
     JS: ``document.location = url`` (the ``doneAction`` of ``s.tl()`` on a link that is followed).
 ``log(msg) / warn(msg) / error(msg)``
     JS: ``console.log`` / ``console.warn`` / ``console.error``.
+``opt_in() -> object | None``
+    JS: ``window.adobe && window.adobe.optIn``, as an object with ``Categories`` (``ANALYTICS``,
+    ``AAM``, ``TARGET``, ``ECID`` -> the category names), ``isApproved(category) -> bool`` and
+    ``fetchPermissions(callback, should_auto_subscribe)`` (see identity.py); None when absent.
+``wrap_visitor(obj) -> object``
+    ``s.visitor`` as identity.py calls it: a JavaScript Visitor (VisitorAPI.js) wrapped so that its
+    ``isAllowed()``, ``getVisitorValues(cb)`` (``cb`` gets a mapping), ``getSupplementalDataID(...)``,
+    ``getCustomerIDs()`` (a list of (alias, {"id", "authState"}) pairs) and ``marketingCloudOrgID``
+    answer in Python values; any other object is returned as it is.
 
     >>> info = ElementInfo(tag_name="A", href="http://shop.test/a.pdf")
     >>> info.node_name, info.node is info

@@ -20,10 +20,23 @@ a request that neither loads nor errors) and adds what AppMeasurement lacks: a `
 """
 
 from .callbacks import Callbacks
+from .escaping import unescape
 from .outcome import FAILED, LOADED, NOT_SENT, TIMEOUT, Hit, Outcome
 
 RETRY_DELAY_MS = 500  # AppMeasurement waits this long after a failure before the next request
 WATCHDOG_MS = 5000  # AppMeasurement settles a request that has not answered after this long
+
+
+def debug_message(url):
+    """AppMeasurement's ``s.debugTracking`` console line for a request, one "\\n\\t" per parameter.
+
+    >>> debug_message("http://c/b/ss/r/1/JS-2.27.0/s1?AQB=1&pageName=A%20b&AQE=1").split("\\n")[2:]
+    ['\\tpageName=A b', '\\tAQE=1']
+    """
+    parts = ["AppMeasurement Debug: " + url]
+    for part in url.split("&"):
+        parts.append("\n\t" + unescape(part))
+    return "".join(parts)
 
 
 class HitQueue:
@@ -37,6 +50,7 @@ class HitQueue:
         self._current = None  # the hit in flight
         self._retry_timer = None  # set during the 500 ms pause after a failure
         self._lrt = None
+        self.debug = None  # () -> bool: log each request as it is dequeued (s.debugTracking)
 
     # --- registration ------------------------------------------------------------------------
     def register(self, kind, fn, args=()):
@@ -44,30 +58,58 @@ class HitQueue:
         return self.callbacks.register(kind, fn, args)
 
     # --- tracking ----------------------------------------------------------------------------
-    def track(self, build):
-        """Build a request with build() -> (url, use_beacon) | None, then queue it. Returns a Hit."""
+    def track(self, build, hit=None):
+        """Build a request with build() -> (url, use_beacon) | None, then queue it. Returns a Hit.
+
+        ``hit``: a handle made earlier by ``pending_hit`` for a call that was deferred (readiness.py);
+        it was accepted at call time, so the loop guard does not apply again.
+        """
         callbacks = self.callbacks
-        if callbacks.in_user_code:
-            if self._console is not None:
-                self._console.warn(
-                    "AppMeasurement: a tracking call (s.t/s.tl) made from inside a track callback or "
-                    "doPlugins was refused: it would loop forever. Nothing was sent."
-                )
-            return self._not_sent(None, "refused: tracking call from inside a callback")
+        if hit is None and callbacks.in_user_code:
+            return self._refused()
         callbacks.in_user_code += 1
         try:
             built = build()
         finally:
             callbacks.in_user_code -= 1
         if built is None:
-            return self._not_sent(None, "aborted: nothing to send")
+            return self._not_sent(None, "aborted: nothing to send", hit)
         url, use_beacon = built
-        hit = Hit(url, "beacon" if use_beacon else "image")
-        hit._console = self._console
+        if hit is None:
+            hit = Hit(url, None)
+            hit._console = self._console
+        hit.url = url
+        hit.transport = "beacon" if use_beacon else "image"
         callbacks.run("pre", (url,))
         self._pending.append(hit)
         self._pump()
         return hit
+
+    def pending_hit(self):
+        """A Hit for a call whose request is built later (``track(build, hit)``); a settled not_sent
+        one when the call comes from inside a callback (the loop guard)."""
+        if self.callbacks.in_user_code:
+            return self._refused()
+        hit = Hit(None, None)
+        hit._console = self._console
+        return hit
+
+    def settle_not_sent(self, hit, reason):
+        """Settle a pending Hit that will never be sent."""
+        self._not_sent(None, reason, hit)
+
+    @property
+    def transport(self):
+        """The transport (also the timers) this queue sends with."""
+        return self._transport
+
+    def _refused(self):
+        if self._console is not None:
+            self._console.warn(
+                "AppMeasurement: a tracking call (s.t/s.tl) made from inside a track callback or "
+                "doPlugins was refused: it would loop forever. Nothing was sent."
+            )
+        return self._not_sent(None, "refused: tracking call from inside a callback")
 
     def take_lrt(self):
         """The ms the last successful request took, once (AppMeasurement's `lrt`)."""
@@ -87,10 +129,11 @@ class HitQueue:
         }
 
     # --- internals ---------------------------------------------------------------------------
-    def _not_sent(self, url, reason):
-        hit = Hit(url, None)
-        hit._console = self._console
-        hit._settle(Outcome(NOT_SENT, url, None, reason), self._console)
+    def _not_sent(self, url, reason, hit=None):
+        if hit is None:
+            hit = Hit(url, None)
+            hit._console = self._console
+        hit._settle(Outcome(NOT_SENT, url, None, reason, None, hit._note), self._console)
         return hit
 
     def _pump(self):
@@ -98,6 +141,8 @@ class HitQueue:
             return
         hit = self._pending.pop(0)
         self._current = hit
+        if self.debug is not None and self.debug() and self._console is not None:
+            self._console.log(debug_message(hit.url))
         transport = self._transport
         hit._started_ms = transport.now_ms()
         if hit.transport == "beacon":
@@ -138,7 +183,7 @@ class HitQueue:
         self._lrt = elapsed
         self._release(hit)
         self.callbacks.run("post", (hit.url,))
-        hit._settle(Outcome(LOADED, hit.url, hit.transport, None, elapsed), self._console)
+        hit._settle(Outcome(LOADED, hit.url, hit.transport, None, elapsed, hit._note), self._console)
         self._pump()
 
     def _failed(self, hit, status, reason):
@@ -147,7 +192,7 @@ class HitQueue:
         elapsed = self._transport.now_ms() - hit._started_ms
         self._release(hit)
         self.callbacks.run("failure", (hit.url, reason))
-        hit._settle(Outcome(status, hit.url, hit.transport, reason, elapsed), self._console)
+        hit._settle(Outcome(status, hit.url, hit.transport, reason, elapsed, hit._note), self._console)
         self._retry_timer = self._transport.set_timeout(self._retry_due, RETRY_DELAY_MS)
 
     def _retry_due(self):

@@ -25,13 +25,16 @@ NOT_SENT = "not_sent"  # never sent: aborted, nothing to send, or refused by the
 class Outcome:
     """What happened to one hit. `ok` is True only for LOADED."""
 
-    def __init__(self, status, url, transport, reason=None, elapsed_ms=None):
+    def __init__(self, status, url, transport, reason=None, elapsed_ms=None, note=None):
         self.status = status
         self.url = url
         self.transport = transport
         self.reason = reason
         self.elapsed_ms = elapsed_ms
         self.ok = status == LOADED
+        # Something worth knowing about a hit whatever its status, e.g. that it was sent without
+        # waiting any longer for the visitor ids (readiness.py); None otherwise.
+        self.note = note
 
     def as_dict(self):
         return {
@@ -41,6 +44,7 @@ class Outcome:
             "transport": self.transport,
             "reason": self.reason,
             "elapsed_ms": self.elapsed_ms,
+            "note": self.note,
         }
 
     def __repr__(self):
@@ -70,6 +74,7 @@ class Hit:
         self._token = None
         self._watchdog = None
         self._started_ms = None
+        self._note = None  # becomes Outcome.note
 
     @property
     def done(self):
@@ -112,4 +117,5 @@ class Hit:
         __iter__ = __await__
 
     def __repr__(self):
-        return "Hit(%r, outcome=%r)" % (self.url[:80], self.outcome)
+        # url is None until a deferred hit is built, and for a hit that was never built.
+        return "Hit(%r, outcome=%r)" % ((self.url or "")[:80], self.outcome)

@@ -163,3 +163,20 @@ def build(values, allowed=None, allowed_events=None, ssl=False, after_pev3="", l
     if js_truthy(lrt):
         out.append("&lrt=" + js_string(lrt))
     return "".join(out)
+
+
+def each_var(s, only=None):
+    """[(name, value)] of ``s.foreachVar``: the set variables in send order, through the link
+    filters when ``pe`` or ``linkType`` is set, and through ``only`` ("name,name") when given."""
+    allowed = None
+    if js_truthy(s.pe) or js_truthy(s.linkType):
+        allowed = link_filters(s.linkTrackVars, s.linkTrackEvents)[0]
+    only = "," + js_string(only) + "," if js_truthy(only) else None
+    values = sendable(s)
+    names = sorted([(ORDER[name], name) for name in values])
+    out = []
+    for _position, name in names:
+        key = "," + name + ","
+        if (allowed is None or key in allowed) and (only is None or key in only):
+            out.append((name, values[name]))
+    return out

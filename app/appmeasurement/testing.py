@@ -45,6 +45,7 @@ class StaticEnvironment:
         screen=None,
         cookies_enabled=True,
         send_beacon=True,
+        opt_in=None,
     ):
         self.location = location
         self.referrer = referrer
@@ -52,6 +53,7 @@ class StaticEnvironment:
         self.tz_offset = tz_offset
         self.cookies_enabled = cookies_enabled
         self.send_beacon = send_beacon
+        self.adobe_opt_in = opt_in  # what opt_in() returns: window.adobe.optIn
         self.screen_info = screen or {
             "width": 1280,
             "height": 720,
@@ -155,6 +157,12 @@ class StaticEnvironment:
     def error(self, msg):
         self.messages.append(("error", msg))
 
+    def opt_in(self):
+        return self.adobe_opt_in
+
+    def wrap_visitor(self, obj):
+        return obj
+
     def make_anchor(self, href, parent=None, **attrs):
         """A new ``<a href=...>`` appended to ``parent`` (default: body), href resolved like a browser."""
         resolved = resolve_url(href, self.location)
@@ -252,3 +260,83 @@ class FakeTransport:
 
     def timer_count(self):
         return len(self._timers)
+
+
+class FakeVisitor:
+    """A Python ``s.visitor`` with the ID service's interface (identity.py); answers when told.
+
+    ``answer()`` calls back the pending getVisitorValues callbacks (``immediate=True``: at once).
+    """
+
+    def __init__(self, org_id="ORG@AdobeOrg", mid="MID123", aid=None, allowed=True, immediate=False):
+        self.marketingCloudOrgID = org_id
+        self.values = {"MCMID": mid, "MCAID": aid, "MCOPTOUT": None, "MCAAMLH": None, "MCAAMB": None}
+        self.allowed = allowed
+        self.immediate = immediate
+        self.customer_ids = []  # [(alias, {"id": ..., "authState": ...})]
+        self.sdid_calls = []  # (consumer, consume) per getSupplementalDataID call
+        self.value_calls = 0
+        self._waiting = []
+
+    def isAllowed(self):
+        return self.allowed
+
+    def getVisitorValues(self, callback):
+        self.value_calls += 1
+        if self.immediate:
+            callback(dict(self.values))
+        else:
+            self._waiting.append(callback)
+
+    def answer(self):
+        waiting, self._waiting = self._waiting, []
+        for callback in waiting:
+            callback(dict(self.values))
+
+    def getSupplementalDataID(self, consumer, consume):
+        self.sdid_calls.append((consumer, consume))
+        return "SDID-%d" % len(self.sdid_calls)
+
+    def getCustomerIDs(self):
+        return list(self.customer_ids)
+
+    def setCustomerIDs(self, pairs):
+        self.customer_ids = list(pairs)
+
+
+class FakeOptIn:
+    """A Python ``adobe.optIn``: categories approved by the test; permissions fetched when told."""
+
+    Categories = {"ANALYTICS": "aa", "AAM": "aam", "TARGET": "target", "ECID": "ecid"}
+
+    def __init__(self, approved=(), fetched=False):
+        self.approved = list(approved)  # category values ("aa", ...)
+        self.fetched = fetched
+        self.fetch_calls = []
+        self._subscribers = []
+
+    def fetchPermissions(self, callback, should_auto_subscribe=False):
+        self.fetch_calls.append(should_auto_subscribe)
+        if self.fetched:
+            callback()
+        else:
+            self._subscribers.append(callback)
+
+    def isApproved(self, category):
+        return category in self.approved
+
+    def approve(self, *categories):
+        for category in categories:
+            if category not in self.approved:
+                self.approved.append(category)
+        self.complete()
+
+    def deny(self, *categories):
+        self.approved = [c for c in self.approved if c not in categories]
+        self.complete()
+
+    def complete(self):
+        """Permissions are known: call the fetchPermissions callbacks."""
+        self.fetched = True
+        for callback in list(self._subscribers):
+            callback()

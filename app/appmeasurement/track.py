@@ -14,13 +14,15 @@ callbacks, then sends. ``build(s, overrides)`` is the request stage, step by ste
  8. link fields ``pe``/``pev1``/``pev2``; ActivityMap block and ``s_sq`` click data (links.py,
                 activitymap.py); nothing is sent without an account, when aborted, or for a link
                 call with neither type nor URL/name
- 9. technology  the technology fields, once per instance (pagefacts.py)
-10. query       the variables that are set, in wire order (query.py)
+ 9. identity    sdid from s.visitor; contextData cm.ssf while AAM is not approved (identity.py)
+    technology  the technology fields, once per instance (pagefacts.py)
+10. query       the cid. block and the variables that are set, in wire order, mcorgid from the
+                visitor (identity.py, query.py)
 11. url         host, path and framing (request.py); image or beacon
 12. after send  referrer consumed; excCodes reset
 13. reset       transient variables reset, overrides undone: also when a step raised
 
-Readiness (identity and consent, before step 1), offline storage (after step 11, in the queue) and
+Readiness (consent and visitor ids, before step 1: readiness.py), offline storage (after step 11, in the queue) and
 automatic click tracking (which calls ``s.t()`` with ``clickObject`` set) have their own stages.
 
     >>> from appmeasurement import AppMeasurement
@@ -32,7 +34,7 @@ automatic click tracking (which calls ``s.t()`` with ``clickObject`` set) have t
     (['t=22%2F10%2F2026%206%3A10%3A10%200%200', 'fid=...', 'ce=UTF-8'], False)
 """
 
-from . import activitymap, cookies, links, overrides, pagefacts, plugins, query, request
+from . import activitymap, cookies, identity, links, overrides, pagefacts, plugins, query, request
 from .contextdata import ContextData
 from .jsvalues import js_truthy
 from .variables import TRANSIENT
@@ -73,6 +75,8 @@ def _request(s, call):
         return None
     if not (js_truthy(s.marketingCloudVisitorID) or js_truthy(s.analyticsVisitorID)):
         s.fid = cookies.fallback_id(s)
+    else:
+        s.fid = None  # fid goes only with hits that have neither id (e.g. after visitorWaitTimeout)
     links.resolve(s, call)
     activitymap.clickmap(s, call)
     plugins.run(s)
@@ -85,6 +89,8 @@ def _request(s, call):
     activitymap.carry_clicks(s, call, send)
     if not send or js_truthy(s.abort):
         return None
+    identity.supplemental_id(s, identity.visitor(s))
+    identity.audience_flag(s)
     pagefacts.technology(s)
     if js_truthy(s.writeSecureCookies) and not js_truthy(s.ssl):
         cookies.add_exclusion_code(s)
@@ -101,8 +107,12 @@ def _query(s, call):
     allowed, allowed_events = None, None
     if js_truthy(s.pe) or js_truthy(s.linkType):
         allowed, allowed_events = query.link_filters(s.linkTrackVars, s.linkTrackEvents)
-    return query.build(
-        query.sendable(s), allowed, allowed_events, s.ssl, call.link_extra, s._queue.take_lrt()
+    v = identity.visitor(s)
+    values = query.sendable(s)
+    identity.add_org_id(s, v, values)
+    # The cid. block comes first, and link filters never apply to it.
+    return identity.customer_ids(v) + query.build(
+        values, allowed, allowed_events, s.ssl, call.link_extra, s._queue.take_lrt()
     )
 
 

@@ -21,7 +21,7 @@ only AppMeasurement's own variables are ever sent.
     (None, '2.27.0', 'a%20b')
 """
 
-from . import cookies, links, pagefacts, track
+from . import cookies, links, pagefacts, query, readiness
 from .checks import check_link_type, check_rsid
 from .contextdata import ContextData
 from .escaping import escape, unescape
@@ -67,6 +67,8 @@ class _State:
         self.cookie_domain = cookies.UNKNOWN_DOMAIN  # worked out once, on the first cookie written
         self.cookies_written = {}  # name -> the cookie string last written and read back
         self.two_years = None  # (epoch second, expiry ms) of the default two-year cookie lifetime
+        self.identity = None  # identity.State, made on first use
+        self.readiness = None  # readiness.State, made on first use
 
 
 class _Util:
@@ -125,6 +127,8 @@ class AppMeasurement:
         self.linkDownloadFileTypes = _DOWNLOAD_TYPES
         self.usePostbacks = 0
         self.tagContainerMarker = ""
+        self.visitorWaitTimeout = readiness.DEFAULT_WAIT_MS
+        queue.debug = lambda: js_truthy(self.debugTracking)
         self.setAccount(account)
         _registry.append(self)
 
@@ -169,7 +173,7 @@ class AppMeasurement:
         set_vars = self._check(set_vars, "set_vars")
         if set_vars is not None:
             apply_variables(self, set_vars, True)
-        return self._queue.track(lambda: track.build(self, overrides))
+        return readiness.track_call(self, overrides)
 
     track = t
 
@@ -187,7 +191,7 @@ class AppMeasurement:
         if js_truthy(doneAction):
             self.bodyClickTarget = linkObject
             self.bodyClickFunction = doneAction
-        handle = self._queue.track(lambda: track.build(self, overrides))
+        handle = readiness.track_call(self, overrides)
         if js_truthy(doneAction):
             handle.add_done_callback(lambda _outcome: links.done_action(self))
         return handle
@@ -199,6 +203,24 @@ class AppMeasurement:
         state, zip and campaign (pageName, pageURL, contextData ... are kept)."""
         for name in CLEARED:
             object.__setattr__(self, name, None)
+
+    # --- readiness and introspection (readiness.py) -------------------------------------------
+    def isReadyToTrack(self):
+        """True when consent (adobe.optIn) and the visitor values (s.visitor) allow a hit now."""
+        return readiness.ready(self)
+
+    def callbackWhenReadyToTrack(self, obj, fn, args=None):
+        """Run ``fn(*args)`` once ready, after the hits deferred before it. ``obj`` (JavaScript's
+        ``this``) is accepted for AppMeasurement's signature; Python methods are already bound."""
+        if not callable(fn):
+            raise TypeError("callbackWhenReadyToTrack: fn must be callable, got %r" % (fn,))
+        readiness.callback_when_ready(self, fn, args)
+
+    def foreachVar(self, fn, filter=None):
+        """Call ``fn(name, value)`` for each variable the next hit would send, in wire order,
+        honouring linkTrackVars/linkTrackEvents on a link hit; ``filter``: "name,name" to keep."""
+        for name, value in query.each_var(self, filter):
+            fn(name, value)
 
     # --- callbacks ---------------------------------------------------------------------------
     def registerPreTrackCallback(self, fn, *args):

@@ -67,10 +67,22 @@ def setup(spec_json):
     for key, value in spec.get("vars", []):
         setattr(s, key, value)
     _register(s, spec.get("register", []), spec.get("post_args", []))
+    if spec.get("visitor") is not None:
+        _visitor(s, spec["visitor"])
     state["s"] = s
     state["record"] = spec.get("record", True)
     events.clear()
     counts.clear()
+
+
+def _visitor(s, spec):
+    """s.visitor = Visitor.getInstance(org, options) from the page's VisitorAPI.js (identity.html)."""
+    options = js.JSON.parse(json.dumps(spec.get("options", {})))
+    s.visitor = js.Visitor.getInstance(spec["org"], options)
+    for alias, entry in spec.get("customer_ids", []):  # pairs: one call each keeps their order
+        ids = js.Object.new()
+        js.Reflect.set(ids, alias, js.JSON.parse(json.dumps(entry)))
+        s.visitor.setCustomerIDs(ids)
 
 
 def _element(spec):
