@@ -273,6 +273,7 @@ class FakeEdgePage(StaticEnvironment):
         self.responses = []
         self.zone = "UTC"
         self.beacon_accepts = True
+        self.org_ids = []  # the window's registry of configured orgIds (one instance per org)
 
     def timezone(self):
         return self.tz_offset, self.zone

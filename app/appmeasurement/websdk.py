@@ -35,8 +35,8 @@ once the identity cookie exists. 429/502/503/504 are retried up to 3 times (``Re
 Deviations (documented): personalization rendering, Audiences, Media and the other components' commands
 are accepted by name and rejected with "not supported"; their options are accepted and ignored; cookies
 are written host-only (alloy writes them on the apex domain); a command after a configure that failed
-rejects ("An error during configuration ...") where alloy leaves it pending forever; a consent that did
-not change is still sent. Under MicroPython a plain dict's key order is arbitrary: pass
+would reject where alloy leaves it pending forever (only an asynchronous configure failure does that,
+and this client has none); a consent that did not change is still sent. Under MicroPython a plain dict's key order is arbitrary: pass
 ``jsonorder.Obj`` where the key order of your XDM on the wire matters.
 """
 
@@ -192,8 +192,14 @@ _CONFIG_FIELDS = (
 )
 
 
-def validate_configure(options):
+_ORG_IDS = []  # every orgId a configure validated in this window: alloy wants one instance per org
+
+
+def validate_configure(options, org_ids=None):
     """The configuration (a dict with defaults filled in), or AlloyError with alloy's text.
+
+    ``org_ids`` lists the orgIds earlier configure calls saw (alloy records one even when the rest of
+    the options failed, so a second instance, or a retried configure, for the same org is refused).
 
     >>> try:
     ...     validate_configure({"orgId": "O@AdobeOrg", "foo": 1})
@@ -223,17 +229,25 @@ def validate_configure(options):
             core.append("'%s' is a required option" % name)
         elif not _is_str(value):
             core.append(_expected(name, "a string", value))
+        elif name == "orgId" and org_ids is not None:
+            if value in org_ids:
+                core.append(_expected(name, "a unique value across instances", value))
+            else:
+                org_ids.append(value)
     _check(core, options, "edgeDomain", _is_domain, "a valid domain")
     _check(core, options, "edgeBasePath", _is_str, "a string")
     _check(core, options, "debugEnabled", _is_bool, "true or false")
     _check(core, options, "onBeforeEventSend", callable, "a function")
+    # The core options fail first, on their own; the components' options and unknown fields after.
     lines = ["Error: " + "\n".join(core)] if core else []
     consent = options.get("defaultConsent")
-    if consent is not None and consent not in ("in", "out", "pending"):
+    if not core and consent is not None and consent not in ("in", "out", "pending"):
         lines.append(_expected("defaultConsent", 'one of these values: ["in","out","pending"]', consent))
     for name in ("thirdPartyCookiesEnabled", "idMigrationEnabled", "targetMigrationEnabled"):
+        if core:
+            break
         _check(lines, options, name, _is_bool, "true or false")
-    for key in options:
+    for key in options if not core else ():
         if key not in _CONFIG_FIELDS:
             lines.append("'%s': Unknown field." % key)
     if lines:
@@ -492,7 +506,6 @@ class Instance:
         self.name = name
         self._page = page
         self._config = None
-        self._configure_error = None
         self._debug = False
         self._consent = None
         self._consent_waiters = []
@@ -524,15 +537,13 @@ class Instance:
     # Synchronous checks happen at call time, in call order, as in alloy's executeCommand.
     def _executor(self, command, options):
         if command == "configure":
-            if self._config is not None or self._configure_error is not None:
+            if self._config is not None:
                 raise AlloyError(
                     "[alloy] The library has already been configured and may only be configured once."
                 )
-            try:
-                self._config = validate_configure(options)
-            except AlloyError as error:
-                self._configure_error = error
-                raise
+            # A configure that fails validation leaves the library unconfigured (alloy assigns its
+            # configure promise only after the options passed), so configure may be called again.
+            self._config = validate_configure(options, getattr(self._page, "org_ids", _ORG_IDS))
             self._debug = bool(self._config["debugEnabled"])
             self._init_consent()
 
@@ -540,14 +551,9 @@ class Instance:
                 return {}
 
             return configured
-        if self._config is None and self._configure_error is None:
+        if self._config is None:
             raise AlloyError(
                 "[alloy] The library must be configured first. Please do so by executing the configure command."
-            )
-        if self._configure_error is not None:
-            # alloy leaves these pending forever; a rejection that says why is kinder.
-            raise AlloyError(
-                "[alloy] An error during configuration is preventing the %s command from executing." % command
             )
         options = {} if options is None else options
         if command == "setDebug":

@@ -45,6 +45,7 @@ def bodies(page):
         ({"orgId": ORG}, CFG_HEAD + "Error: 'datastreamId' is a required option" + CFG_TAIL),
         ({"datastreamId": "ds1"}, CFG_HEAD + "Error: 'orgId' is a required option" + CFG_TAIL),
         ({**CONFIG, "foo": 1}, CFG_HEAD + "'foo': Unknown field." + CFG_TAIL),
+        ({"orgId": ORG, "foo": 1}, CFG_HEAD + "Error: 'datastreamId' is a required option" + CFG_TAIL),
         (
             {"datastreamId": 5, "orgId": ORG},
             CFG_HEAD + "Error: 'datastreamId': Expected a string, but got 5." + CFG_TAIL,
@@ -87,6 +88,7 @@ def bodies(page):
         "no datastreamId",
         "no orgId",
         "unknown field",
+        "core problems hide unknown fields",
         "datastreamId not a string",
         "bad defaultConsent",
         "bad edgeDomain",
@@ -155,7 +157,7 @@ def test_configure_rejects_with_alloys_text(options, message):
             [("configure", {"orgId": ORG}), ("sendEvent", {})],
             [
                 "err",
-                "[alloy] An error during configuration is preventing the sendEvent command from executing.",
+                "[alloy] The library must be configured first. Please do so by executing the configure command.",
             ],
         ),
     ],
@@ -167,12 +169,22 @@ def test_configure_rejects_with_alloys_text(options, message):
         "bad sendEvent option, unknown ones ignored",
         "bad setDebug",
         "setConsent without consent",
-        "after a failed configure (alloy: pending forever)",
+        "a failed configure leaves the library unconfigured",
     ],
 )
 def test_commands_resolve_or_reject_as_alloy(calls, expected):
     results = run(FakeEdgePage(), *calls)
     assert results[-1] == expected, f"expected {expected!r}, got {results[-1]!r}"
+
+
+def test_a_second_configure_for_the_same_org_after_a_failed_one_is_refused():
+    results = run(FakeEdgePage(), ("configure", {"orgId": ORG}), ("configure", CONFIG))
+    assert results[1] == [
+        "err",
+        CFG_HEAD
+        + "Error: 'orgId': Expected a unique value across instances, but got \"ABC@AdobeOrg\"."
+        + CFG_TAIL,
+    ]
 
 
 def test_first_event_goes_to_demdex_with_the_auto_fields_then_to_the_edge_with_the_cookies():
