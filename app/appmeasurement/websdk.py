@@ -206,8 +206,8 @@ def validate_configure(options, org_ids=None):
     ... except AlloyError as error:
     ...     print(error.message.replace(chr(9), "<TAB>"))
     [alloy] Resolve these configuration problems:
-    <TAB> - Error: 'datastreamId' is a required option
     <TAB> - 'foo': Unknown field.
+    <TAB> - 'bar': Unknown field.
     For configuration documentation see: https://adobe.ly/3sHh553
     """
     if options is None:
