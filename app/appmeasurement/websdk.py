@@ -202,7 +202,7 @@ def validate_configure(options, org_ids=None):
     the options failed, so a second instance, or a retried configure, for the same org is refused).
 
     >>> try:
-    ...     validate_configure({"orgId": "O@AdobeOrg", "foo": 1})
+    ...     validate_configure({"datastreamId": "ds1", "orgId": "O@AdobeOrg", "foo": 1, "bar": 2})
     ... except AlloyError as error:
     ...     print(error.message.replace(chr(9), "<TAB>"))
     [alloy] Resolve these configuration problems:
