@@ -24,6 +24,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from collector import edge
 from collector.decode import QueryError, decode_hit
 from collector.faults import FaultBook, FaultError
 from collector.static import StaticSite
@@ -311,6 +312,9 @@ def create_app(db_path, root=None) -> CollectorApp:
         Route("/api/faults", faults, methods=["GET", "POST", "DELETE"]),
         # Every common method reaches collect(), which answers 405 itself, with CORS headers.
         Route("/b/ss/{rest:path}", collect, methods=_ALL_METHODS),
+        *edge.routes(),  # the Web SDK's Edge Network stand-in (collector/edge.py)
         Route("/{path:path}", static, methods=["GET", "HEAD"]),
     ]
-    return CollectorApp(HitStore(db_path), FaultBook(), StaticSite(root, hidden=[db_path]), routes)
+    app = CollectorApp(HitStore(db_path), FaultBook(), StaticSite(root, hidden=[db_path]), routes)
+    app.edge = edge.EdgeStore()
+    return app

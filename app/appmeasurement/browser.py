@@ -27,6 +27,8 @@ sizes, offsets, local date fields, `Math.random()`, timer ids and delays) except
     date_ms(js.Date.new("2030-01-01T00:00:00Z"))           # 1893456000000 (getTime())
 """
 
+import json
+
 import js
 
 from .jsdate import local_fields
@@ -436,3 +438,50 @@ class JsOptIn:
         # optIn keeps calling it on every change, so it must live as long as the page.
         _shared["identity_proxies"] += 1
         self._js.fetchPermissions(create_proxy(lambda *_: callback()), bool(should_auto_subscribe))
+
+
+# -- the Web SDK's page (websdk.py) ------------------------------------------------------------------------
+_FETCH_OPTIONS = (
+    '{"method": "POST", "cache": "no-cache", "credentials": "include", '
+    '"headers": {"Content-Type": "text/plain; charset=UTF-8"}, "referrerPolicy": "no-referrer-when-downgrade"}'
+)
+
+
+class EdgePage(BrowserEnvironment):
+    """What the Web SDK reads and how it sends: ``fetch`` POSTs with credentials (as alloy's
+    ``sendFetchRequest``), ``sendBeacon`` with a text/plain Blob, the time zone and the orientation.
+    JS objects are built with ``JSON.parse`` so no Python dict crosses the FFI as a proxy."""
+
+    def timezone(self):
+        zone = js.Intl.DateTimeFormat.new().resolvedOptions().timeZone
+        return int(js.Date.new().getTimezoneOffset()), _text(zone)
+
+    def orientation(self):
+        orientation = _prop(js.screen, "orientation")
+        kind = _text(_prop(orientation, "type")) if orientation is not None else ""
+        if kind:
+            return kind.split("-")[0]
+        return "landscape" if int(js.window.innerWidth) >= int(js.window.innerHeight) else "portrait"
+
+    def beacon(self, url, body):
+        blob = js.Blob.new(
+            js.JSON.parse(json.dumps([body])), js.JSON.parse('{"type": "text/plain; charset=UTF-8"}')
+        )
+        return bool(js.navigator.sendBeacon(url, blob))
+
+    async def post(self, url, body):
+        options = js.JSON.parse(_FETCH_OPTIONS)
+        options.body = body
+        response = await js.fetch(url, options)
+        text = await response.text()
+        headers = {}
+        for name in ("retry-after", "x-adobe-edge"):
+            value = response.headers.get(name)
+            if isinstance(value, str):
+                headers[name] = value
+        return int(response.status), headers, _text(text)
+
+    async def sleep_ms(self, ms):
+        import asyncio
+
+        await asyncio.sleep(ms / 1000)

@@ -340,3 +340,73 @@ class FakeOptIn:
         self.fetched = True
         for callback in list(self._subscribers):
             callback()
+
+
+class FakeEdgePage(StaticEnvironment):
+    """The Web SDK's page (``websdk``) in memory: a cookie jar, a clock, and a scripted Edge.
+
+    ``requests`` lists ``(url, body)`` sent by fetch, ``beacons`` those sent by sendBeacon, ``sleeps``
+    the retry delays waited (the clock moves on, nothing sleeps). ``responses`` is a list of
+    ``(status, headers, body_text)`` served first in first out; when it is empty the fake answers as the
+    collector's Edge does (an ECID, a cluster hint, the identity cookie; 204 for ``collect``).
+    """
+
+    ORG_ECID = "12345678901234567890123456789012345678"
+
+    def __init__(self, location="http://127.0.0.1/page.html", **kwargs):
+        super().__init__(location=location, **kwargs)
+        self.requests = []
+        self.beacons = []
+        self.sleeps = []
+        self.responses = []
+        self.zone = "UTC"
+        self.beacon_accepts = True
+        self.org_ids = []  # the window's registry of configured orgIds (one instance per org)
+
+    def timezone(self):
+        return self.tz_offset, self.zone
+
+    def orientation(self):
+        screen = self.screen()
+        return "landscape" if screen["width"] >= screen["height"] else "portrait"
+
+    def beacon(self, url, body):
+        self.beacons.append((url, body))
+        return self.beacon_accepts
+
+    async def sleep_ms(self, ms):
+        self.sleeps.append(ms)
+        self.clock_ms += ms
+
+    async def post(self, url, body):
+        self.requests.append((url, body))
+        self.clock_ms += 3
+        if self.responses:
+            return self.responses.pop(0)
+        if "/v1/collect" in url:
+            return 204, {}, ""
+        return 200, {"x-adobe-edge": "OR2;9"}, self.edge_answer(url, body)
+
+    def edge_answer(self, url, body):
+        from .jsonorder import dumps, loads
+        from .websdk import cookie_name
+
+        org = "ABC@AdobeOrg"
+        identity = "CiYxMjM0NTY3ODkwMTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3OA=="  # the protobuf of ORG_ECID
+        store = [
+            {"key": cookie_name(org, "cluster"), "value": "or2", "maxAge": 1800},
+            {"key": cookie_name(org, "identity"), "value": identity, "maxAge": 34128000},
+        ]
+        consent = loads(body).get("consent") or []
+        for entry in consent:
+            general = entry.get("value").get("general")
+            if general:
+                store.append(
+                    {"key": cookie_name(org, "consent"), "value": "general=" + general, "maxAge": 15552000}
+                )
+        request_id = url.split("requestId=")[1]
+        handles = [
+            {"type": "identity:result", "payload": [{"id": self.ORG_ECID, "namespace": {"code": "ECID"}}]},
+            {"type": "state:store", "payload": store},
+        ]
+        return dumps({"requestId": request_id, "handle": handles})
