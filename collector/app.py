@@ -23,6 +23,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from collector.csp import ContentSecurityPolicy
 from collector.decode import QueryError, decode_hit
 from collector.faults import FaultBook, FaultError
 from collector.static import StaticSite
@@ -309,4 +310,6 @@ def create_app(db_path, root=None) -> CollectorApp:
         Route("/b/ss/{rest:path}", collect, methods=_ALL_METHODS),
         Route("/{path:path}", static, methods=["GET", "HEAD"]),
     ]
-    return CollectorApp(HitStore(db_path), FaultBook(), StaticSite(root, hidden=[db_path]), routes)
+    app = CollectorApp(HitStore(db_path), FaultBook(), StaticSite(root, hidden=[db_path]), routes)
+    app.add_middleware(ContentSecurityPolicy)  # every HTML page gets its CSP (collector/csp.py)
+    return app
