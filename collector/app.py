@@ -173,6 +173,9 @@ async def _read_body(request: Request) -> bytes:
 
 async def _receive_hit(request: Request) -> tuple:
     """``(transport, raw query)`` of a hit request, or _BadHit."""
+    if len(request.scope["query_string"]) > MAX_BODY:
+        # The same limit as a POST body: a longer GET is refused whole, never stored truncated.
+        raise _BadHit(414, f"the URL query is over the {MAX_BODY}-byte limit")
     try:
         url_query = request.scope["query_string"].decode("utf-8")
     except UnicodeDecodeError:
