@@ -25,6 +25,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from collector import edge
+from collector.csp import ContentSecurityPolicy
 from collector.decode import QueryError, decode_hit
 from collector.faults import FaultBook, FaultError
 from collector.static import StaticSite
@@ -174,6 +175,9 @@ async def _read_body(request: Request) -> bytes:
 
 async def _receive_hit(request: Request) -> tuple:
     """``(transport, raw query)`` of a hit request, or _BadHit."""
+    if len(request.scope["query_string"]) > MAX_BODY:
+        # The same limit as a POST body: a longer GET is refused whole, never stored truncated.
+        raise _BadHit(414, f"the URL query is over the {MAX_BODY}-byte limit")
     try:
         url_query = request.scope["query_string"].decode("utf-8")
     except UnicodeDecodeError:
@@ -317,4 +321,5 @@ def create_app(db_path, root=None) -> CollectorApp:
     ]
     app = CollectorApp(HitStore(db_path), FaultBook(), StaticSite(root, hidden=[db_path]), routes)
     app.edge = edge.EdgeStore()
+    app.add_middleware(ContentSecurityPolicy)  # every HTML page gets its CSP (collector/csp.py)
     return app

@@ -13,7 +13,7 @@ by the next hit of the same report suites.
 from .contextdata import ContextData, serialize
 from .cookies import read as read_cookie
 from .cookies import write as write_cookie
-from .escaping import escape, unescape
+from .escaping import escape_lenient, unescape
 from .jsvalues import JS_SPACE, js_string, js_truthy, utf16_slice
 
 PREFIX = "a.activitymap."
@@ -106,10 +106,10 @@ def clickmap(s, call):
         if js_truthy(page) and oid is not None and tag:
             extra = (
                 "&pid="
-                + escape(utf16_slice(js_string(page), 0, 255))
+                + escape_lenient(utf16_slice(js_string(page), 0, 255))
                 + ("&pidt=" + str(page_type) if page_type else "")
                 + "&oid="
-                + escape(utf16_slice(oid[0], 0, 100))
+                + escape_lenient(utf16_slice(oid[0], 0, 100))
                 + ("&oidt=" + str(oid[1]) if oid[1] else "")
                 + "&ot="
                 + tag
@@ -162,7 +162,7 @@ def carry_clicks(s, call, send):
                 while k < len(suites):
                     if suites[k] == account:
                         if carry:
-                            extra += "&u=" + escape(suites[k]) + joiner + value + "&u=0"
+                            extra += "&u=" + escape_lenient(suites[k]) + joiner + value + "&u=0"
                         suites.pop(k)
                         changed = True
                     k += 1  # AppMeasurement skips the entry after a removed one
@@ -172,11 +172,16 @@ def carry_clicks(s, call, send):
             text = ""
             budget = 2
             if not send and extra:
-                text = escape(",".join(accounts)) + "=" + escape(extra)
+                text = escape_lenient(",".join(accounts)) + "=" + escape_lenient(extra)
                 budget = 1
             for value in clicks.keys():
                 if budget > 0 and clicks[value]:
-                    text += ("&" if text else "") + escape(",".join(clicks[value])) + "=" + escape(value)
+                    text += (
+                        ("&" if text else "")
+                        + escape_lenient(",".join(clicks[value]))
+                        + "="
+                        + escape_lenient(value)
+                    )
                     budget -= 1
             if not js_truthy(s.useLinkTrackSessionStorage):
                 write_cookie(s, "s_sq", text)

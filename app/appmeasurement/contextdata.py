@@ -21,7 +21,7 @@ key is tested whole, so "toString.x" and "a.valueOf" are sent, and so is "__prot
     ['2', '10', 'b']
 """
 
-from .escaping import escape
+from .escaping import escape_lenient
 from .jsvalues import js_truthy
 
 _MAX_INDEX = 4294967294  # largest JS array index (2**32 - 2)
@@ -191,18 +191,19 @@ class ContextData:
         return ContextData(self.items())
 
 
-def serialize(block, items, allowed=None, allow_prefix=""):
+def serialize(block, items, allowed=None, allow_prefix="", warn=None):
     """AppMeasurement's nested ``&block.`` ... ``&.block`` form of ``items`` (ordered pairs).
 
     ``allowed`` is the link-hit filter (",name,name," text) or None: a key passes when
-    ``"," + allow_prefix + key + ","`` occurs in it, e.g. ",contextData.a.b,".
+    ``"," + allow_prefix + key + ","`` occurs in it, e.g. ",contextData.a.b,". A lone surrogate in
+    a key or value is sent as U+FFFD, and ``warn(message)`` names the key.
     """
     if not isinstance(items, list):
         items = list(items)
-    return _group(block, items, allowed, allow_prefix, "")
+    return _group(block, items, allowed, allow_prefix, "", warn)
 
 
-def _group(name, items, allowed, allow_prefix, prefix):
+def _group(name, items, allowed, allow_prefix, prefix, warn):
     out = []
     opened = []  # full prefixes ("a.", "a.b.") of groups already written at this level
     for key, value in items:
@@ -232,11 +233,12 @@ def _group(name, items, allowed, allow_prefix, prefix):
             full = prefix + sub + "."
             opened.append(full)
             # Group names go into the URL unescaped, as AppMeasurement writes them.
-            out.append(_group(sub, items, allowed, allow_prefix, full))
+            out.append(_group(sub, items, allowed, allow_prefix, full, warn))
         else:
             if value is True:
                 value = "true"
-            out.append("&" + escape(rest) + "=" + escape(value))
+            what = (allow_prefix or name + ".") + key
+            out.append("&" + escape_lenient(rest, what, warn) + "=" + escape_lenient(value, what, warn))
     if out:
         out.append("&." + name)
     return "".join(out)

@@ -18,7 +18,7 @@ cookieDomainPeriods, ...) and reads the page through ``s._env``.
 import math
 
 from .contextdata import ContextData
-from .escaping import escape, unescape
+from .escaping import escape_lenient, unescape
 from .jsdate import in_two_years_ms, utc_string
 from .jsvalues import js_string, js_truthy, parse_int, to_number
 
@@ -28,7 +28,7 @@ UNKNOWN_DOMAIN = object()  # the cookie domain before it is worked out (None is 
 
 def read(env, name):
     """The unescaped value of cookie ``name`` ("" when missing): ``s.cookieRead``."""
-    key = escape(name)
+    key = escape_lenient(name)
     key = js_string(key) if key else ""
     jar = " " + js_string(env.get_cookies())
     start = jar.find(" " + key + "=")
@@ -60,7 +60,7 @@ def write(s, name, value, expires=None):
             expires_ms = expires
     if not name or life == "NONE":
         return False
-    cookie = escape(name) + "=" + escape(text if text != "" else "[[B]]") + "; path=/;"
+    cookie = escape_lenient(name) + "=" + escape_lenient(text if text != "" else "[[B]]") + "; path=/;"
     if expires_ms is not None and life != "SESSION":
         cookie += " expires=" + utc_string(expires_ms) + ";"
     if domain:

@@ -18,6 +18,7 @@ from .jsvalues import js_string, js_truthy
 
 _UNRESERVED = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_."
 _HEX = "0123456789ABCDEF"
+REPLACEMENT = "\ufffd"  # U+FFFD, what a lone surrogate is sent as (see escape_lenient)
 
 # One entry per ASCII code: the character itself or its %XX form.
 _ASCII_TABLE = []
@@ -33,16 +34,8 @@ _MEMO_SIZE = 512  # entries; the memo is cleared when full
 _MEMO_TEXT = 512  # longer values are not kept
 
 
-def escape(value):
-    """``s.escape(value)``; raises ValueError for a lone surrogate, where JS throws URIError."""
-    if type(value) is str:
-        if not value:
-            return value
-        text = value
-    else:
-        if not js_truthy(value):
-            return value
-        text = js_string(value)
+def _escape_text(text):
+    """The escaped text, or None when it holds a surrogate code point (the slow path decides)."""
     done = _MEMO.get(text)
     if done is not None:
         return done
@@ -53,10 +46,7 @@ def escape(value):
         if code < 128:
             out.append(table[code])
         elif 0xD800 <= code <= 0xDFFF:
-            raise ValueError(
-                "escape: lone UTF-16 surrogate %r in %r (JS encodeURIComponent throws URIError)"
-                % (ch, text[:80])
-            )
+            return None
         else:
             for byte in ch.encode("utf-8"):
                 out.append("%" + _HEX[byte >> 4] + _HEX[byte & 15])
@@ -66,6 +56,93 @@ def escape(value):
             _MEMO.clear()
         _MEMO[text] = done
     return done
+
+
+def _text_of(value):
+    """The text to escape (JS ``String(value)``), or None for a falsy value (returned unchanged)."""
+    if type(value) is str:
+        return value or None
+    return js_string(value) if js_truthy(value) else None
+
+
+def combine_surrogates(text):
+    """(text, lone): surrogate pairs joined into the one character JS sees, lone ones as U+FFFD.
+
+    MicroPython's json gives ``"\\ud83c\\udf89"`` as two code points where JS has one emoji; a lone
+    surrogate (half an emoji, cut by a substring) has no UTF-8 form at all.
+
+    >>> combine_surrogates("a\\ud83c\\udf89b\\ud800") == ("a\\U0001f389b\\ufffd", 1)
+    True
+    """
+    out = []
+    lone = 0
+    high = 0  # a high surrogate waiting for its low half
+    for ch in text:
+        code = ord(ch)
+        if 0xDC00 <= code <= 0xDFFF and high:
+            out.append(chr(0x10000 + ((high - 0xD800) << 10) + (code - 0xDC00)))
+            high = 0
+            continue
+        if high:
+            out.append(REPLACEMENT)
+            lone += 1
+            high = 0
+        if 0xD800 <= code <= 0xDBFF:
+            high = code
+        elif 0xDC00 <= code <= 0xDFFF:
+            out.append(REPLACEMENT)
+            lone += 1
+        else:
+            out.append(ch)
+    if high:
+        out.append(REPLACEMENT)
+        lone += 1
+    return "".join(out), lone
+
+
+def escape(value):
+    """``s.escape(value)``; raises ValueError for a lone surrogate, where JS throws URIError.
+
+    A surrogate pair (two code points, as MicroPython's json makes them) is the one character JS
+    sees: ``escape("\\ud83c\\udf89") == escape("🎉") == "%F0%9F%8E%89"``.
+    """
+    text = _text_of(value)
+    if text is None:
+        return value
+    out = _escape_text(text)
+    if out is None:
+        whole, lone = combine_surrogates(text)
+        if lone:
+            raise ValueError(
+                "escape: lone UTF-16 surrogate in %r (JS encodeURIComponent throws URIError)" % (text[:80],)
+            )
+        out = _escape_text(whole)
+    return out
+
+
+def escape_lenient(value, name=None, warn=None):
+    """``escape`` for the track call: never raises; a lone surrogate is sent as U+FFFD (``%EF%BF%BD``).
+
+    AppMeasurement.js throws URIError out of ``s.t()`` there; we send the hit instead, and call
+    ``warn(message)`` once, naming the variable ``name``, when something was replaced.
+
+    >>> escape_lenient("a\\ud800b", "pageName", print)
+    AppMeasurement: pageName holds 1 lone UTF-16 surrogate (half a character); sent as U+FFFD
+    'a%EF%BF%BDb'
+    """
+    text = _text_of(value)
+    if text is None:
+        return value
+    out = _escape_text(text)
+    if out is None:
+        whole, lone = combine_surrogates(text)
+        if lone and warn is not None:
+            warn(
+                "AppMeasurement: %s holds %d lone UTF-16 surrogate%s (half a character); sent as U+FFFD"
+                % (name or "a value", lone, "" if lone == 1 else "s")
+            )
+        out = _escape_text(whole)
+    return out
 
 
 def _hex_value(text, i):

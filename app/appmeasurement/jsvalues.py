@@ -34,8 +34,13 @@ def js_truthy(value):
     return True
 
 
-def js_string(value):
-    """``String(value)`` in JS for the values a tracker variable can hold."""
+def js_string(value, _seen=None):
+    """``String(value)`` in JS for the values a tracker variable can hold; never raises.
+
+    Where JS would throw or Python cannot convert (an object whose ``__str__`` raises, an int over
+    CPython's 4,300-digit ``str`` limit, a list that contains itself), the result is still text:
+    ``"[object Object]"``, every digit, and "" for the repeated list (as ``Array.prototype.join``).
+    """
     if isinstance(value, str):
         return value
     if value is None:
@@ -46,15 +51,46 @@ def js_string(value):
         return "false"
     if isinstance(value, int):
         # A Python int is exact: shown in full, as the number the caller wrote.
-        return str(value)
+        try:
+            return str(value)
+        except ValueError:
+            return _long_int_string(value)
     if isinstance(value, float):
         return js_number_string(value)
     if isinstance(value, (list, tuple)):
-        # Array.prototype.join(","): null/undefined entries become empty strings.
-        return ",".join("" if item is None else js_string(item) for item in value)
-    if isinstance(value, dict) or (hasattr(value, "keys") and hasattr(value, "items")):
-        return "[object Object]"
-    return str(value)
+        # Array.prototype.join(","): null/undefined entries become empty strings, and so does an
+        # array met again inside itself.
+        seen = _seen or []
+        for other in seen:
+            if other is value:
+                return ""
+        seen.append(value)
+        text = ",".join("" if item is None else js_string(item, seen) for item in value)
+        seen.pop()
+        return text
+    try:
+        if isinstance(value, dict) or (hasattr(value, "keys") and hasattr(value, "items")):
+            return "[object Object]"
+        text = str(value)
+        if isinstance(text, str):
+            return text
+    except Exception:
+        pass
+    return "[object Object]"
+
+
+def _long_int_string(value):
+    # CPython refuses str() of ints over 4,300 digits (MicroPython has no limit): 1,000 at a time.
+    sign = "-" if value < 0 else ""
+    value = -value if value < 0 else value
+    chunks = []
+    while value:
+        value, rest = divmod(value, 10**1000)
+        chunks.append(rest)
+    text = str(chunks.pop())
+    while chunks:
+        text += "%01000d" % chunks.pop()
+    return sign + text
 
 
 def _pow10_ratio(n):

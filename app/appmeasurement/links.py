@@ -16,7 +16,7 @@ type, ``trackDownloadLinks`` / ``trackExternalLinks`` classify the URL (``d`` by
     'shop.test'
 """
 
-from .escaping import escape, unescape
+from .escaping import escape_lenient, unescape
 from .jsvalues import js_string, js_truthy, utf16_slice
 
 
@@ -189,12 +189,13 @@ def link_parameters(s, call):
         if kind != "d" and kind != "e":
             kind = "o"
         s.pe = "lnk_" + kind
+        warn = s._env.warn
         if js_truthy(s.decodeLinkParameters):
-            s.pev1 = escape(unescape(link_url) if js_truthy(link_url) else "")
-            s.pev2 = escape(unescape(link_name) if js_truthy(link_name) else "")
+            s.pev1 = escape_lenient(unescape(link_url) if js_truthy(link_url) else "", "linkURL", warn)
+            s.pev2 = escape_lenient(unescape(link_name) if js_truthy(link_name) else "", "linkName", warn)
         else:
-            s.pev1 = escape(link_url) if js_truthy(link_url) else ""
-            s.pev2 = escape(link_name) if js_truthy(link_name) else ""
+            s.pev1 = escape_lenient(link_url, "linkURL", warn) if js_truthy(link_url) else ""
+            s.pev2 = escape_lenient(link_name, "linkName", warn) if js_truthy(link_name) else ""
         send = 1
     if js_truthy(s.abort):
         send = 0

@@ -14,7 +14,7 @@ into ``g`` and ``-g``, ``events2`` merged into ``events``, hierarchies cut to 25
 """
 
 from .contextdata import ContextData, is_mapping, serialize
-from .escaping import escape
+from .escaping import escape_lenient
 from .jsvalues import js_string, js_truthy, utf16_len, utf16_slice
 from .variables import ALWAYS_SENT, BLOCKS, PRE_ESCAPED, TRACKED, wire_key
 
@@ -89,12 +89,13 @@ def _as_items(value):
     return ContextData.from_value(value).items() if is_mapping(value) else []
 
 
-def build(values, allowed=None, allowed_events=None, ssl=False, after_pev3="", lrt=None):
+def build(values, allowed=None, allowed_events=None, ssl=False, after_pev3="", lrt=None, warn=None):
     """The ``&key=value`` part of a hit (without ``t=``, ``AQB`` and ``AQE``).
 
     ``values``: {variable: truthy value} (see ``sendable``). ``allowed``/``allowed_events`` come from
     ``link_filters`` (None on page views). ``after_pev3`` is inserted right after the pev3 slot (the
-    ActivityMap block); ``lrt`` is appended last when truthy.
+    ActivityMap block); ``lrt`` is appended last when truthy. A lone surrogate in a value is sent
+    as U+FFFD and ``warn(message)`` (the console's warn) names the variable (``escape_lenient``).
     """
     extra_events = values.get("events2")
     extra_events = js_string(extra_events) if extra_events is not None else ""
@@ -125,11 +126,11 @@ def build(values, allowed=None, allowed_events=None, ssl=False, after_pev3="", l
         if allowed is not None and ("," + name + ",") not in allowed:
             continue
         if name not in _SPECIAL:
-            out.append(PREFIX[name] + escape(value))  # values are truthy, so escape gives text
+            out.append(PREFIX[name] + escape_lenient(value, name, warn))  # truthy values: gives text
             continue
         if name in BLOCKS:
             if name != "retrieveLightData" or "retrieveLightProfiles" in values:
-                out.append(serialize(BLOCKS[name], _as_items(value), allowed, name + "."))
+                out.append(serialize(BLOCKS[name], _as_items(value), allowed, name + ".", warn))
             continue
         if name == "pageURL":
             if page_url_rest is not None:
@@ -154,7 +155,10 @@ def build(values, allowed=None, allowed_events=None, ssl=False, after_pev3="", l
         elif name in _HIERS:
             value = utf16_slice(js_string(value), 0, 255)
         if js_truthy(value):
-            out.append(PREFIX[name] + (js_string(value) if name in PRE_ESCAPED else escape(value)))
+            out.append(
+                PREFIX[name]
+                + (js_string(value) if name in PRE_ESCAPED else escape_lenient(value, name, warn))
+            )
         if name == "pev3" and pending_pev3:
             out.append(after_pev3)
             pending_pev3 = False

@@ -35,6 +35,7 @@ automatic click tracking (which calls ``s.t()`` with ``clickObject`` set) have t
 """
 
 from . import activitymap, cookies, identity, links, overrides, pagefacts, plugins, query, request
+from .callbacks import format_exception
 from .contextdata import ContextData
 from .jsvalues import js_truthy
 from .variables import TRANSIENT
@@ -60,6 +61,11 @@ def build(s, values):
     backup = overrides.apply(s, values, False) if values is not None else None
     try:
         return _request(s, call)
+    except Exception as exc:
+        # No value a variable holds may break the page's own code (issue #11): the steps above are
+        # written not to raise, and anything they missed is reported here and nothing is sent.
+        env.error("AppMeasurement: the hit could not be built; nothing was sent.\n" + format_exception(exc))
+        return None
     finally:
         # Even when a step raised (bad input), the next call must start clean: transient variables
         # reset and this hit's overrides undone, as after any other call.
@@ -112,7 +118,7 @@ def _query(s, call):
     identity.add_org_id(s, v, values)
     # The cid. block comes first, and link filters never apply to it.
     return identity.customer_ids(v) + query.build(
-        values, allowed, allowed_events, s.ssl, call.link_extra, s._queue.take_lrt()
+        values, allowed, allowed_events, s.ssl, call.link_extra, s._queue.take_lrt(), s._env.warn
     )
 
 

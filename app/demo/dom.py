@@ -46,9 +46,21 @@ def h(tag, attrs=None, *children):
             value = attrs[name]
             if value is None or value is False:
                 continue
+            if name == "style":
+                set_style(element, str(value))
+                continue
             element.setAttribute(name, "" if value is True else str(value))
     append(element, *children)
     return element
+
+
+def set_style(element, declarations):
+    """Apply "prop:value;..." through the CSSOM: the page's CSP refuses style attributes
+    (``style-src`` has no 'unsafe-inline'), while ``element.style.setProperty`` is always allowed."""
+    for declaration in declarations.split(";"):
+        name, colon, value = declaration.partition(":")
+        if colon:
+            element.style.setProperty(name.strip(), value.strip())
 
 
 def append(element, *children):

@@ -405,17 +405,39 @@ def test_query_parts_helper_sanity(rig):
     assert parts[0].startswith("t=") and parts[-1] == "bh=720"
 
 
-def test_a_raising_build_leaves_the_tracker_usable(rig):
+def test_a_step_that_raises_is_reported_and_leaves_the_tracker_usable(rig):
     urls = rig.record()
     rig.s.pageName = "Home"
-    with pytest.raises(ValueError):
-        # A lone surrogate cannot be UTF-8 encoded (JS's encodeURIComponent throws URIError too).
-        rig.s.tl(True, "o", "bad \ud800 name", {"eVar1": "override"})
+
+    def broken_screen():
+        raise RuntimeError("screen unavailable")
+
+    rig.env.screen = broken_screen
+    handle = rig.s.tl(True, "o", "a name", {"eVar1": "override"})
+    assert handle.outcome is not None and handle.outcome.status == NOT_SENT, (
+        "a hit whose build raised settles as not sent, got %r" % (handle.outcome,)
+    )
+    errors = [text for kind, text in rig.env.messages if kind == "error"]
+    assert len(errors) == 1 and "screen unavailable" in errors[0], "one console error: %r" % errors
     assert rig.s.linkType is None and rig.s.linkName is None, "transient link variables were reset"
     assert rig.s.eVar1 is None, "the override was undone"
+    del rig.env.screen
     rig.s.t()
     rig.settle()
     assert len(urls) == 1 and param(urls[0], "pe") is None, "the next call is a clean page view"
+
+
+def test_a_lone_surrogate_is_sent_as_replacement_character_with_one_warning(rig):
+    urls = rig.record()
+    rig.s.tl(True, "o", "bad \ud800 name", {"eVar1": "x\udc00y"})
+    rig.settle()
+    assert len(urls) == 1
+    assert param(urls[0], "pev2") == "bad%20%EF%BF%BD%20name" and param(urls[0], "v1") == "x%EF%BF%BDy", urls[
+        0
+    ]
+    warnings = [text for kind, text in rig.env.messages if kind == "warn"]
+    assert len(warnings) == 2, "one warning per variable: %r" % warnings
+    assert "linkName" in warnings[0] and "eVar1" in warnings[1], warnings
 
 
 def test_a_raising_do_plugins_is_reported_and_the_hit_still_goes_out(rig):
