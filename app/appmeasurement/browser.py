@@ -298,3 +298,14 @@ class BrowserEnvironment:
 
     def error(self, message):
         js.console.error(str(message))
+
+
+# --- the script-tag loader (embed.py is its Python side) -----------------------------------------
+def embed_bridge():
+    """The loader's ``window.AppMeasurementEmbed`` (dist/appmeasurement.js), or None without it."""
+    return _prop(js.window, "AppMeasurementEmbed")
+
+
+def shared_proxy(fn):
+    """A JS function calling ``fn``, made once per page (embed.py's dispatcher), never per hit."""
+    return create_proxy(fn)
