@@ -83,8 +83,12 @@ def wheel_entries(v):
 
 
 def loader_text(v):
+    """The loader with its version and default package filled in, indentation and ``// `` comments dropped
+    (the source has no multi-line strings or template literals, so that is all a safe minifier does)."""
     text = LOADER.read_text(encoding="utf-8")
-    return text.replace("__VERSION__", v).replace("__PACKAGE__", "/dist/" + archive_name(v))
+    text = text.replace("__VERSION__", v).replace("__PACKAGE__", "/dist/" + archive_name(v))
+    lines = [re.sub(r"\s+// .*$", "", line.strip()) for line in text.splitlines()]
+    return "\n".join(line for line in lines if line and not line.startswith("//")) + "\n"
 
 
 def build(dist):

@@ -125,3 +125,77 @@ def test_example_site_tracks_pages_links_and_a_form(collector, site, interpreter
         "returns",
     ), thanks
     assert [h["status"] for h in hits] == [200] * 9
+
+
+# Runs as soon as the home page's HTML is parsed (its own s.t() has just been queued), long before the
+# interpreter is ready: two tracked clicks with variables set in between, and a listener that tracks
+# once more while the loader replays the queue.
+EARLY_CLICKS = """
+addEventListener("DOMContentLoaded", () => {
+  const early = { state: AppMeasurementEmbed.state, ms: performance.now() };
+  s.eVar2 = "early-1";
+  document.getElementById("signup").click();
+  s.eVar2 = "early-2";
+  s.prop3 = "set early";
+  s.contextData["early.flag"] = "yes";
+  document.getElementById("deals").click();
+  addEventListener("appmeasurement:replay", () => {
+    early.replayState = AppMeasurementEmbed.state;
+    s.eVar2 = "during-replay";
+    s.tl(true, "o", "During replay");
+  }, { once: true });
+  window.early = early;
+});
+"""
+
+
+def test_clicks_before_python_is_ready_arrive_in_order_with_their_variables(collector, site, interpreter):
+    page = site
+    page.add_init_script(EARLY_CLICKS)
+    page.goto(collector.url + SITE)
+    wait_live(page)
+    early = page.evaluate("window.early")
+    assert (early["state"], early["replayState"]) == ("queue", "replay"), (
+        f"the clicks must happen before the interpreter is ready and the third during the replay; got {early}"
+    )
+    page.evaluate("s.eVar7 = 'set-in-js-when-live'")
+    after = page.evaluate("s.tl(true, 'o', 'After live')")
+    assert after["status"] == "loaded", after
+    hits = collector.wait_for_hits(5, rsid=RSID)
+    seen = [{k: variables(hit).get(k) for k in ("pageName", "pev2", "v2", "v4", "c3", "v7")} for hit in hits]
+    expected = [
+        {"pageName": "Home", "pev2": None, "v2": None, "v4": None, "c3": None, "v7": None},
+        {"pageName": "Home", "pev2": "Signup", "v2": "early-1", "v4": None, "c3": None, "v7": None},
+        {"pageName": "Home", "pev2": "Deals", "v2": "early-2", "v4": "deals", "c3": "set early", "v7": None},
+        {
+            "pageName": "Home",
+            "pev2": "During replay",
+            "v2": "during-replay",
+            "v4": "deals",
+            "c3": "set early",
+            "v7": None,
+        },
+        {
+            "pageName": "Home",
+            "pev2": "After live",
+            "v2": "during-replay",
+            "v4": "deals",
+            "c3": "set early",
+            "v7": "set-in-js-when-live",
+        },
+    ]
+    assert seen == expected, f"hits in arrival order:\n{seen}\nexpected:\n{expected}"
+    assert "c.&early.&flag=yes&.early&.c" not in hits[1]["query"], (
+        "contextData set after a click leaked into it"
+    )
+    assert "c.&early.&flag=yes&.early&.c" in hits[2]["query"], hits[2]["query"]
+    # One instance: the JS s reads what Python holds (the hand-over and Python's own defaults).
+    assert page.evaluate("[s.eVar2, s.version, s.contextData['early.flag']]") == [
+        "during-replay",
+        "2.27.0",
+        "yes",
+    ]
+    shown = [url for url, _site in shown_hits(page, 5)]
+    assert shown == [f"{collector.url}{h['path']}?{h['query']}" for h in hits], (
+        "post-track callbacks out of order"
+    )
