@@ -199,3 +199,19 @@ def test_clicks_before_python_is_ready_arrive_in_order_with_their_variables(coll
     assert shown == [f"{collector.url}{h['path']}?{h['query']}" for h in hits], (
         "post-track callbacks out of order"
     )
+
+
+def test_a_pyscript_app_with_the_built_package_replays_what_the_html_queued(
+    collector, page, open_pyscript_page, interpreter
+):
+    # embed_app.html installs dist/'s archive (MicroPython) or wheel (Pyodide) with its own toml.
+    open_pyscript_page(page, "/tests/e2e/pages/embed_app.html", interpreter=interpreter)
+    hits = collector.wait_for_hits(3, rsid="embedapp")
+    seen = [(variables(h).get("pageName"), variables(h).get("pev2"), variables(h).get("v9")) for h in hits]
+    assert seen == [
+        ("App home", None, "set in python"),
+        ("App home", "Queued link", "set in python"),
+        ("App: after attach", None, "set in python"),
+    ], f"hits in arrival order: {seen}"
+    assert page.evaluate("s.eVar9") == "set in python", "the JS s reads the Python tracker's variables"
+    assert "/app/appmeasurement/" not in page.evaluate("window.packagedFrom"), "imported the repo's copy"

@@ -140,3 +140,11 @@ def test_the_wheel_installs_offline_in_a_fresh_venv_and_builds_a_request(dist, t
     assert version == __version__
     assert url.startswith("http://metrics.example.com/b/ss/myrsid/1/JS-2.27.0/s"), url
     assert "&pageName=Home&" in url and "&c.&a.&b=c&.a&.c&" in url, url
+
+
+def test_the_e2e_app_configs_name_this_versions_artifacts():
+    from appmeasurement import __version__
+
+    for kind, artifact in (("mpy", f"appmeasurement-{__version__}.zip"), ("py", wheel_path(Path()).name)):
+        text = (ROOT / "tests" / "e2e" / "pages" / f"embed_app_{kind}.toml").read_text()
+        assert f'"/dist/{artifact}" = "./*"' in text, f"embed_app_{kind}.toml must unpack /dist/{artifact}"
