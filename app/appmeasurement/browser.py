@@ -485,3 +485,14 @@ class EdgePage(BrowserEnvironment):
         import asyncio
 
         await asyncio.sleep(ms / 1000)
+
+
+# --- the script-tag loader (embed.py is its Python side) -----------------------------------------
+def embed_bridge():
+    """The loader's ``window.AppMeasurementEmbed`` (dist/appmeasurement.js), or None without it."""
+    return _prop(js.window, "AppMeasurementEmbed")
+
+
+def shared_proxy(fn):
+    """A JS function calling ``fn``, made once per page (embed.py's dispatcher), never per hit."""
+    return create_proxy(fn)
