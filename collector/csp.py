@@ -15,11 +15,20 @@ policy serves MicroPython and Pyodide:
   CSS variables through ``element.style.setProperty``, which a CSP does not restrict), no ``data:``
   images (the favicon is a file).
 
+The embed example (``/examples/``) is the exception, on purpose: it stands for a site written for
+AppMeasurement.js, whose pages carry inline ``<script>`` blocks and ``onclick="s.tl(this,...)"``
+handlers (issue #14 asks that such code work unchanged), so its policy adds ``'unsafe-inline'`` to
+``script-src`` and nothing else. A page that wants the strict policy moves its inline code to files.
+
     >>> "object-src 'none'" in POLICY and "'unsafe-inline'" not in POLICY
+    True
+    >>> policy_for("/examples/embed/index.html").startswith("default-src 'none'; script-src 'self' 'unsafe-inline'")
+    True
+    >>> policy_for("/index.html") == POLICY
     True
 """
 
-__all__ = ["POLICY", "ContentSecurityPolicy"]
+__all__ = ["LEGACY_POLICY", "POLICY", "ContentSecurityPolicy", "policy_for"]
 
 POLICY = "; ".join(
     [
@@ -36,7 +45,20 @@ POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
-_HEADER = (b"content-security-policy", POLICY.encode("ascii"))
+# Pages written the way AppMeasurement.js sites are (inline scripts and handlers): the embed example.
+LEGACY_POLICY = POLICY.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
+LEGACY_PREFIXES = ("/examples/",)
+
+
+def policy_for(path):
+    """The policy an HTML page at ``path`` is served with."""
+    return LEGACY_POLICY if path.startswith(LEGACY_PREFIXES) else POLICY
+
+
+_HEADERS = {
+    POLICY: (b"content-security-policy", POLICY.encode("ascii")),
+    LEGACY_POLICY: (b"content-security-policy", LEGACY_POLICY.encode("ascii")),
+}
 
 
 class ContentSecurityPolicy:
@@ -50,12 +72,14 @@ class ContentSecurityPolicy:
             await self.app(scope, receive, send)
             return
 
+        header = _HEADERS[policy_for(scope.get("path") or "/")]
+
         async def send_with_policy(message):
             if message["type"] == "http.response.start":
                 headers = message.get("headers") or []
                 for name, value in headers:
                     if name.lower() == b"content-type" and value.startswith(b"text/html"):
-                        message = {**message, "headers": [*headers, _HEADER]}
+                        message = {**message, "headers": [*headers, header]}
                         break
             await send(message)
 
