@@ -17,7 +17,9 @@ Reliability (AppMeasurement's behaviour where it is observable, better where it 
 - when the page is hidden or left, ``flush()`` hands every queued hit to ``navigator.sendBeacon``
   (a keepalive fetch where the beacon is refused), once. The one request in flight is not sent
   again: the browser may already have delivered it (at most once). With trackOffline, a queue that
-  is failing keeps its hits in localStorage instead, for the next page.
+  is failing (its last request failed) keeps its hits in localStorage instead, the one in flight
+  included, for the next page: a beacon's answer is invisible, so a beacon to a failing collector
+  would lose them.
 
     >>> from appmeasurement.testing import FakeTransport
     >>> transport = FakeTransport()
@@ -173,8 +175,9 @@ class HitQueue:
             return
         key, storage = opts.key, self._storage
         current = self._current
-        if current is not None and current._stored and not current._handed:
-            # In flight: the browser may deliver it or not; sending it again could duplicate it.
+        if healthy and current is not None and current._stored and not current._handed:
+            # In flight while the collector answers: it most likely arrives, and sending it again
+            # could duplicate it, so it counts as sent. While failing it stays stored (see above).
             storage.confirm(key, current.url)
             current._handed = True
         if healthy and self._owner is not None and storage.holds(key, self._owner, self._now()):
