@@ -35,7 +35,7 @@ Reliability (AppMeasurement's behaviour where it is observable, better where it 
 
 from .callbacks import Callbacks
 from .outcome import FAILED, LOADED, NOT_SENT, TIMEOUT, Hit, Outcome
-from .storage import LEASE_MS, LEASE_POLL_MS, LEASE_SETTLE_MS, Options, Storage
+from .storage import LEASE_MS, LEASE_POLL_MS, LEASE_SETTLE_MS, Options, Storage, hit_id
 
 RETRY_DELAY_MS = 500  # AppMeasurement waits this long after a failure before the next request
 WATCHDOG_MS = 5000  # AppMeasurement settles a request that has not answered after this long
@@ -277,7 +277,7 @@ class HitQueue:
         if self._waiting:
             sent = self._storage.sent(opts.key)
             for url in list(self._waiting):
-                if url.split("?", 1)[0].rsplit("/", 1)[-1] in sent:
+                if hit_id(url) in sent:
                     hit = self._waiting.pop(url)
                     self._settle(hit, LOADED, "sent by another tab of this site")
         if self._offline(opts) and self._storage.read("local", opts.key):

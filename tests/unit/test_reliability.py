@@ -346,6 +346,22 @@ def test_unload_while_failing_keeps_the_hits_stored_for_the_next_page():
     assert "%s.lease" % KEY not in tab.env.local, "the lease is let go for the next page"
 
 
+def test_unload_while_a_stored_hit_is_retried_keeps_it_stored_and_lets_the_next_page_send_it():
+    tab = Tab()
+    tab.view("p0")
+    tab.transport.fail(tab.transport.images[0])
+    tab.transport.advance(1000 + LEASE_SETTLE_MS)
+    assert len(tab.transport.pending()) == 1, "the retry is in flight"
+    tab.env.fire("hide")
+    assert tab.transport.beacons == [] and tab.names(tab.stored()) == ["p0"], "still stored"
+    nxt = Tab(local=tab.env.local)
+    nxt.view("p1")
+    settle_lease(nxt)
+    for _ in range(2):
+        nxt.transport.load(nxt.transport.pending()[0])
+    assert nxt.names(nxt.post) == ["p0", "p1"]
+
+
 def test_unload_after_recovery_sends_the_stored_backlog_by_beacon_each_once():
     first = Tab()
     for i in range(3):
