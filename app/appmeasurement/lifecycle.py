@@ -326,7 +326,9 @@ class HitQueue:
         transport = self._transport
         hit._started_ms = self._last_start = transport.now_ms()
         if hit.transport == "beacon":
-            if transport.send_beacon(hit.url):
+            # A long beacon carries its query as the body too: collection servers cut long URLs.
+            sent = transport.send_beacon(*post_parts(hit.url)) if len(hit.url) > GET_LIMIT else None
+            if sent or (sent is None and transport.send_beacon(hit.url)):
                 self._loaded(hit)
             else:
                 self._failed(hit, FAILED, "the browser refused the beacon")

@@ -169,6 +169,17 @@ def test_long_hit_arrives_whole_as_a_post_and_post_track_runs(collector, harness
     assert post["url"] == outcome["url"] and len(post["url"]) > 2047
 
 
+def test_long_exit_link_beacon_arrives_whole_with_its_query_as_the_body(collector, harness):
+    value = "y" * 5000
+    setup(harness, ("pageName", "Home"))
+    harness.track("tl", True, "e", "Partner site", {"prop1": value}, label="exit")
+    [outcome] = harness.wait_for_outcomes(1)
+    assert (outcome["status"], outcome["transport"]) == ("loaded", "beacon"), outcome
+    [hit] = collector.wait_for_hits(1, rsid=RSID)
+    assert (hit["method"], hit["transport"]) == ("POST", "post"), "a beacon with a form body"
+    assert dict(hit["pairs"])["c1"] == value
+
+
 def test_hit_over_64_kib_fails_with_a_warning_and_nothing_is_sent(collector, page, harness):
     setup(harness, ("pageName", "Huge"))
     harness.track("t", {"prop1": "x" * 70000}, label="huge")

@@ -86,6 +86,13 @@ def test_request_over_2047_characters_goes_as_a_post_to_the_same_path(length, me
     assert hit.outcome.status == LOADED and tab.post == [hit.url], "post-track runs on the 200"
 
 
+def test_long_exit_link_beacon_carries_its_query_as_the_body():
+    tab = Tab(offline=False)
+    hit = tab.s.tl(True, "e", "Partner", {"prop1": "z" * 3000})
+    path, body = post_parts(hit.url)
+    assert tab.transport.beacons == [path + "#" + body] and hit.outcome.status == LOADED
+
+
 def test_post_body_drops_the_postback_callback_pair_as_appmeasurement_does():
     url = "http://c/b/ss/r/10/JS-2.27.0/s1?AQB=1&ndh=1&pf=1&callback=s_c_il[0].doPostbacks&et=1&t=x&AQE=1"
     assert post_parts(url) == ("http://c/b/ss/r/10/JS-2.27.0/s1", "AQB=1&ndh=1&pf=1&et=1&t=x&AQE=1")
