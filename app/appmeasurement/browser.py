@@ -34,12 +34,12 @@ import js
 from .jsdate import local_fields
 
 try:
-    from pyscript.ffi import create_proxy
+    from pyscript.ffi import create_proxy, to_js
 except ImportError:  # the same interpreters without PyScript (a plain Pyodide page, MicroPython in Node)
     try:
-        from pyodide.ffi import create_proxy
+        from pyodide.ffi import create_proxy, to_js
     except ImportError:
-        from jsffi import create_proxy
+        from jsffi import create_proxy, to_js
 
 try:
     from pyodide.ffi import JsProxy
@@ -53,7 +53,16 @@ except ImportError:
 # heap by ~800 KB per 1,000 hits, while shared ones do not grow at all.
 _images = {}  # key -> _Image, while the request is in flight
 _timers = {}  # key -> callable, while the timer is pending
-_shared = {"image": None, "timer": None, "next": 0, "identity_proxies": 0}
+_shared = {
+    "image": None,
+    "timer": None,
+    "next": 0,
+    "identity_proxies": 0,
+    "xhr": None,
+    "page": None,
+    "noop": None,
+}
+_page_listeners = []  # fn(kind) for "hide" (pagehide, visibilitychange to hidden) and "online"
 
 
 def date_ms(date):
@@ -86,7 +95,17 @@ def _next_key():
 
 
 def _image_event(event):
-    image = _images.get(str(event.target.dataset.amHit))
+    target = event.target
+    if _prop(target, "dataset") is None:  # an XMLHttpRequest (a long hit sent as a POST)
+        image = _images.get(str(target.amHit))
+        if image is None or event.type != "loadend":
+            return
+        if int(target.status) == 200:
+            image.on_load()
+        else:
+            image.on_error()
+        return
+    image = _images.get(str(target.dataset.amHit))
     if image is None:  # already settled and released: a late event is ignored
         return
     if event.type == "load":
@@ -113,6 +132,57 @@ def _timer_proxy():
     return _shared["timer"]
 
 
+def _page_event(event):
+    kind = str(event.type)
+    if kind == "visibilitychange":
+        if str(js.document.visibilityState) != "hidden":
+            return
+        kind = "hide"
+    elif kind == "pagehide":
+        kind = "hide"
+    for fn in list(_page_listeners):
+        fn(kind)
+
+
+def _listen_to_page():
+    """One listener per event for every instance, registered once, with one long-lived proxy."""
+    if _shared["page"] is None:
+        proxy = _shared["page"] = create_proxy(_page_event)
+        js.window.addEventListener("pagehide", proxy)
+        js.document.addEventListener("visibilitychange", proxy)
+        js.window.addEventListener("online", proxy)
+
+
+def _noop(*_):
+    return None
+
+
+def _options(**fields):
+    """A plain JS object (fetch options): Pyodide's to_js would make a Map of a dict."""
+    try:
+        return to_js(fields, dict_converter=js.Object.fromEntries)
+    except TypeError:  # MicroPython's to_js has no dict_converter and makes an Object already
+        return to_js(fields)
+
+
+class _Request:
+    """A long hit's POST: an XMLHttpRequest keyed like an image (its key in a JS property)."""
+
+    def __init__(self, url, body, on_load, on_error):
+        self.key = _next_key()
+        self.on_load = on_load
+        self.on_error = on_error
+        self.element = None
+        xhr = self.xhr = js.XMLHttpRequest.new()
+        xhr.open("POST", url, True)
+        xhr.withCredentials = True
+        xhr.setRequestHeader("Content-Type", "application/x-www-form-urlencoded")
+        xhr.amHit = self.key
+        xhr.onloadend = _image_proxy()
+        _images[self.key] = self
+        xhr.send(body)
+
+
 class _Image:
     """One image request: the element and what to call when it settles."""
 
@@ -137,6 +207,9 @@ class BrowserTransport:
     def send_image(self, url, on_load, on_error):
         return _Image(url, on_load, on_error)
 
+    def send_post(self, url, body, on_load, on_error):
+        return _Request(url, body, on_load, on_error)
+
     def image_complete(self, token):
         element = token.element
         # `complete` is also true for a broken image; naturalWidth tells a loaded GIF apart.
@@ -144,6 +217,10 @@ class BrowserTransport:
 
     def release(self, token):
         _images.pop(token.key, None)
+        xhr = getattr(token, "xhr", None)
+        if xhr is not None:
+            xhr.onloadend = None
+            token.xhr = None
         element = token.element
         if element is not None:
             element.onload = None
@@ -151,8 +228,32 @@ class BrowserTransport:
             element.onabort = None
         token.element = token.on_load = token.on_error = None
 
-    def send_beacon(self, url):
-        return bool(js.navigator.sendBeacon(url))
+    def send_beacon(self, url, body=None):
+        try:
+            return bool(js.navigator.sendBeacon(url) if body is None else js.navigator.sendBeacon(url, body))
+        except Exception:  # a beacon over the browser's size quota can throw instead of returning false
+            return False
+
+    def send_keepalive(self, url, body=None):
+        """fetch(url, {keepalive: true}): outlives the page like a beacon; its answer is not read."""
+        try:
+            if body is None:
+                options = _options(method="GET", keepalive=True, credentials="include", mode="no-cors")
+            else:
+                options = _options(
+                    method="POST",
+                    body=body,
+                    keepalive=True,
+                    credentials="include",
+                    mode="no-cors",
+                    headers=_options(**{"Content-Type": "application/x-www-form-urlencoded"}),
+                )
+            if _shared["noop"] is None:
+                _shared["noop"] = create_proxy(_noop)
+            js.fetch(url, options).catch(_shared["noop"])
+            return True
+        except Exception:
+            return False
 
     def now_ms(self):
         return epoch_ms()
@@ -304,6 +405,37 @@ class BrowserEnvironment:
 
     def navigate(self, url):
         js.document.location.href = url
+
+    def _area(self, area):
+        return js.window.localStorage if area == "local" else js.window.sessionStorage
+
+    def storage_available(self, area):
+        try:  # reading the property throws where storage is blocked (sandboxed frames, cookies off)
+            store = self._area(area)
+            probe = "AppMeasurement.probe"
+            store.setItem(probe, "1")
+            store.removeItem(probe)
+            return True
+        except Exception:
+            return False
+
+    def storage_get(self, area, key):
+        value = self._area(area).getItem(key)
+        return value if isinstance(value, str) else None
+
+    def storage_set(self, area, key, value):
+        try:
+            self._area(area).setItem(key, value)
+            return True
+        except Exception:  # QuotaExceededError
+            return False
+
+    def storage_remove(self, area, key):
+        self._area(area).removeItem(key)
+
+    def on_page_event(self, fn):
+        _listen_to_page()
+        _page_listeners.append(fn)
 
     def log(self, message):
         js.console.log(str(message))

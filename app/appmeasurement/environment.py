@@ -35,6 +35,15 @@ Environment contract (every method is required; "JS:" names what the browser bin
     JS: ``typeof navigator.sendBeacon === "function"``.
 ``navigate(url) -> None``
     JS: ``document.location = url`` (the ``doneAction`` of ``s.tl()`` on a link that is followed).
+``storage_available(area) -> bool``
+    ``area`` is "local" or "session". JS: a ``setItem`` / ``removeItem`` probe of
+    ``localStorage`` / ``sessionStorage`` that does not throw (reading the property itself throws
+    where storage is blocked).
+``storage_get(area, key) -> str | None`` / ``storage_set(area, key, value) -> bool`` / ``storage_remove(area, key)``
+    JS: ``getItem`` / ``setItem`` (False when it throws: QuotaExceededError) / ``removeItem``.
+``on_page_event(fn) -> None``
+    Call ``fn("hide")`` on ``pagehide`` and on ``visibilitychange`` to hidden, ``fn("online")`` on
+    ``online``. The browser binding registers its listeners once, with one long-lived proxy.
 ``log(msg) / warn(msg) / error(msg)``
     JS: ``console.log`` / ``console.warn`` / ``console.error``.
 ``opt_in() -> object | None``

@@ -7,6 +7,20 @@ onload and never on a failure; after a failure the next request waits 500 ms; a 
 a request that neither loads nor errors) and adds what AppMeasurement lacks: a `Hit` you can await
 (outcome.py), a failure callback and the guards of callbacks.py.
 
+Reliability (AppMeasurement's behaviour where it is observable, better where it loses data):
+- a request longer than ``GET_LIMIT`` characters goes as a form-urlencoded POST to the same path
+  (AppMeasurement does so only with a visitor id set); one over ``BODY_LIMIT`` fails, never truncated;
+- ``s.trackOffline``: a failed request and the hits behind it are kept in localStorage (storage.py)
+  and retried with backoff (``BACKOFF_FIRST_MS`` doubling up to ``BACKOFF_CAP_MS``, at once on the
+  ``online`` event) by the one tab holding the lease, oldest first, each removed once accepted;
+- ``s.bufferRequests()``: hits wait in sessionStorage until the next unbuffered hit;
+- when the page is hidden or left, ``flush()`` hands every queued hit to ``navigator.sendBeacon``
+  (a keepalive fetch where the beacon is refused), once. The one request in flight is not sent
+  again: the browser may already have delivered it (at most once). With trackOffline, a queue that
+  is failing (its last request failed) keeps its hits in localStorage instead, the one in flight
+  included, for the next page: a beacon's answer is invisible, so a beacon to a failing collector
+  would lose them.
+
     >>> from appmeasurement.testing import FakeTransport
     >>> transport = FakeTransport()
     >>> queue = HitQueue(transport, None)
@@ -22,9 +36,22 @@ a request that neither loads nor errors) and adds what AppMeasurement lacks: a `
 from .callbacks import Callbacks
 from .escaping import unescape
 from .outcome import FAILED, LOADED, NOT_SENT, TIMEOUT, Hit, Outcome
+from .storage import LEASE_MS, LEASE_POLL_MS, LEASE_SETTLE_MS, Options, Storage, hit_id
 
 RETRY_DELAY_MS = 500  # AppMeasurement waits this long after a failure before the next request
 WATCHDOG_MS = 5000  # AppMeasurement settles a request that has not answered after this long
+BACKOFF_FIRST_MS = 1000  # trackOffline: the first retry of a failed stored hit; doubles each time
+BACKOFF_CAP_MS = 30000  # ... up to this
+GET_LIMIT = 2047  # longer requests go as a POST (what AppMeasurement and collection servers use)
+BODY_LIMIT = 64 * 1024  # the largest POST body a collection server accepts (the collector: 64 KiB)
+
+
+def post_parts(url):
+    """(path, form body) of a long request: the URL before "?", the query after it without the
+    postback ``callback=`` pair (as AppMeasurement does)."""
+    path, _, query = url.partition("?")
+    pairs = [p for p in query.split("&") if not p.startswith("callback=")]
+    return path, "&".join(pairs)
 
 
 def debug_message(url):
@@ -42,15 +69,32 @@ def debug_message(url):
 class HitQueue:
     """One instance's callbacks and request queue. See the module docstring."""
 
-    def __init__(self, transport, console):
+    def __init__(self, transport, console, page=None):
         self._transport = transport
         self._console = console
         self.callbacks = Callbacks(console)
         self._pending = []  # hits built and waiting for their turn, in call order
         self._current = None  # the hit in flight
-        self._retry_timer = None  # set during the 500 ms pause after a failure
+        self._retry_timer = None  # set during a pause after a failure (or a throttle / lease wait)
         self._lrt = None
         self.debug = None  # () -> bool: log each request as it is dequeued (s.debugTracking)
+        self._page = page
+        self._storage = Storage(page, console)
+        self._read_options = None
+        self._waiting = {}  # url -> Hit handle of a hit kept in storage, settled when sent from here
+        self._failures = 0  # consecutive failed requests (the backoff's exponent)
+        self._forced = False  # s.forceOffline()
+        self._buffering = False  # s.bufferRequests()
+        self._owner = None  # this queue's lease name
+        self._lease_ok = False  # the lease was read back after LEASE_SETTLE_MS
+        self._poll_timer = None  # another tab holds the lease: look again later
+        self._last_start = None
+        if page is not None and hasattr(page, "on_page_event"):
+            page.on_page_event(self._page_event)
+
+    def configure(self, read_options):
+        """read_options() -> storage.Options, read before each request (the tracker's variables)."""
+        self._read_options = read_options
 
     # --- registration ------------------------------------------------------------------------
     def register(self, kind, fn, args=()):
@@ -81,6 +125,12 @@ class HitQueue:
         hit.url = url
         hit.transport = "beacon" if use_beacon else "image"
         callbacks.run("pre", (url,))
+        opts = self._opts()
+        buffered = self._buffering and self._storage.usable("session")
+        if buffered and self._storage.append("session", opts.key, [url]) is not None:
+            self._waiting[url] = hit
+            return hit
+        self._unbuffer(opts)
         self._pending.append(hit)
         self._pump()
         return hit
@@ -128,7 +178,71 @@ class HitQueue:
             "retry_timer": 0 if self._retry_timer is None else 1,
         }
 
+    # --- offline controls (s.forceOffline, s.forceOnline, s.bufferRequests) --------------------
+    def force_offline(self, offline):
+        self._forced = bool(offline)
+        self._pump()
+
+    def buffer_requests(self, on):
+        if on:
+            if self._storage.usable("session"):
+                self._buffering = True
+            return
+        if self._buffering:
+            self._buffering = False
+            self._unbuffer(self._opts())
+            self._pump()
+
+    # --- unload --------------------------------------------------------------------------------
+    def _page_event(self, kind):
+        if kind == "hide":
+            self.flush()
+        elif kind == "online" and self._failures and self._retry_timer is not None:
+            self._transport.clear_timeout(self._retry_timer)
+            self._retry_timer = None
+            self._pump()
+
+    def flush(self):
+        """The page is hidden or going away: hand every queued hit to the browser now, once."""
+        opts = self._opts()
+        offline = self._offline(opts)
+        healthy = self._failures == 0 and not self._forced
+        pending, self._pending = self._pending, []
+        if offline and not healthy and pending and self._store(opts, pending):
+            pending = []
+        for hit in pending:
+            if not self._send_now(hit) and not (offline and self._store(opts, [hit])):
+                self._settle(hit, FAILED, "the browser refused the request at unload")
+        if not offline:
+            return
+        key, storage = opts.key, self._storage
+        current = self._current
+        if healthy and current is not None and current._stored and not current._handed:
+            # In flight while the collector answers: it most likely arrives, and sending it again
+            # could duplicate it, so it counts as sent. While failing it stays stored (see above).
+            storage.confirm(key, current.url)
+            current._handed = True
+        if healthy and self._owner is not None and storage.holds(key, self._owner, self._now()):
+            for url in storage.read("local", key):
+                hit = self._stored_hit(url)
+                if not self._send_now(hit):
+                    self._waiting[url] = hit
+                    break
+                storage.confirm(key, url)
+        if self._owner is not None:
+            storage.release(key, self._owner)
+        self._lease_ok = False
+
     # --- internals ---------------------------------------------------------------------------
+    def _opts(self):
+        return self._read_options() if self._read_options is not None else Options()
+
+    def _offline(self, opts):
+        return opts.offline and self._storage.usable("local")
+
+    def _now(self):
+        return self._transport.now_ms()
+
     def _not_sent(self, url, reason, hit=None):
         if hit is None:
             hit = Hit(url, None)
@@ -136,27 +250,179 @@ class HitQueue:
         hit._settle(Outcome(NOT_SENT, url, None, reason, None, hit._note), self._console)
         return hit
 
-    def _pump(self):
-        if self._current is not None or self._retry_timer is not None or not self._pending:
+    def _settle(self, hit, status, reason, elapsed=None):
+        hit._settle(Outcome(status, hit.url, hit.transport, reason, elapsed, hit._note), self._console)
+
+    def _unbuffer(self, opts):
+        if not self._storage.usable("session", True):
             return
-        hit = self._pending.pop(0)
+        for url in self._storage.take_all("session", opts.key):
+            hit = self._waiting.pop(url, None)
+            if hit is None:
+                hit = Hit(url, "image")
+                hit._console = self._console
+            self._pending.append(hit)
+
+    def _stored_hit(self, url):
+        hit = self._waiting.pop(url, None)
+        if hit is None:  # stored by an earlier page or another tab: nobody holds its handle
+            hit = Hit(url, "image")
+            hit._console = self._console
+        hit._stored = True
+        return hit
+
+    def _store(self, opts, hits):
+        """Append hits to localStorage (their handles wait in _waiting). False if it failed."""
+        dropped = self._storage.append("local", opts.key, [h.url for h in hits], opts.limit)
+        if dropped is None:
+            return False
+        for hit in hits:
+            if hit.outcome is None:
+                self._waiting[hit.url] = hit
+        for url in dropped:
+            if self._console is not None:
+                self._console.warn(
+                    "AppMeasurement: more than offlineLimit (%d) hits stored: the oldest was dropped: %s"
+                    % (opts.limit, url[:120])
+                )
+            hit = self._waiting.pop(url, None)
+            if hit is not None:
+                self._settle(hit, FAILED, "dropped: more than offlineLimit hits stored")
+        return True
+
+    def _lease(self, opts):
+        """ "ours", "wait" (a settle timer is set) or "other" (another tab sends the stored hits)."""
+        if self._owner is None:
+            rand = self._page.random() if self._page is not None else 0.5
+            self._owner = "q%d%d" % (self._now() % 100000000, int(rand * 1e9))
+        now, storage, key = self._now(), self._storage, opts.key
+        if self._lease_ok and storage.holds(key, self._owner, now):
+            storage.claim(key, self._owner, now)
+            return "ours"
+        self._lease_ok = False
+        if storage.claim(key, self._owner, now):
+            self._retry_timer = self._transport.set_timeout(self._lease_settled, LEASE_SETTLE_MS)
+            return "wait"
+        if self._poll_timer is None:
+            self._poll_timer = self._transport.set_timeout(self._poll_due, LEASE_POLL_MS)
+        return "other"
+
+    def _lease_settled(self):
+        self._retry_timer = None
+        self._lease_ok = self._storage.holds(self._opts().key, self._owner, self._now())
+        if not self._lease_ok and self._poll_timer is None:
+            self._poll_timer = self._transport.set_timeout(self._poll_due, LEASE_POLL_MS)
+        self._pump()
+
+    def _poll_due(self):
+        self._poll_timer = None
+        opts = self._opts()
+        if self._waiting:
+            sent = self._storage.sent(opts.key)
+            for url in list(self._waiting):
+                if hit_id(url) in sent:
+                    hit = self._waiting.pop(url)
+                    self._settle(hit, LOADED, "sent by another tab of this site")
+        if self._offline(opts) and self._storage.read("local", opts.key):
+            self._pump()
+
+    def _throttled(self, opts):
+        if opts.throttle_ms <= 0 or self._last_start is None:
+            return False
+        wait = opts.throttle_ms - (self._now() - self._last_start)
+        if wait <= 0:
+            return False
+        self._retry_timer = self._transport.set_timeout(self._retry_due, wait)
+        return True
+
+    def _pump(self):
+        if self._current is not None or self._retry_timer is not None:
+            return
+        opts = self._opts()
+        offline = self._offline(opts)
+        if self._forced:
+            if offline and self._pending and self._store(opts, self._pending):
+                self._pending = []
+            return
+        if offline:
+            stored = self._storage.read("local", opts.key)
+            if stored:
+                state = self._lease(opts)
+                if state == "wait":
+                    return
+                if state == "ours":
+                    # Hits made now go behind the stored ones, so the collector gets them in order.
+                    if self._pending and self._store(opts, self._pending):
+                        self._pending = []
+                    if not self._throttled(opts):
+                        self._start(self._stored_hit(self._storage.read("local", opts.key)[0]))
+                    return
+            elif self._owner is not None and self._lease_ok:
+                self._storage.release(opts.key, self._owner)
+                self._lease_ok = False
+        if not self._pending or (offline and self._throttled(opts)):
+            return
+        self._start(self._pending.pop(0))
+
+    def _start(self, hit):
         self._current = hit
         if self.debug is not None and self.debug() and self._console is not None:
             self._console.log(debug_message(hit.url))
         transport = self._transport
-        hit._started_ms = transport.now_ms()
+        hit._started_ms = self._last_start = transport.now_ms()
         if hit.transport == "beacon":
-            if transport.send_beacon(hit.url):
+            # A long beacon carries its query as the body too: collection servers cut long URLs.
+            sent = transport.send_beacon(*post_parts(hit.url)) if len(hit.url) > GET_LIMIT else None
+            if sent or (sent is None and transport.send_beacon(hit.url)):
                 self._loaded(hit)
             else:
                 self._failed(hit, FAILED, "the browser refused the beacon")
             return
-        hit._token = transport.send_image(hit.url, lambda: self._loaded(hit), lambda: self._errored(hit))
+        if len(hit.url) > GET_LIMIT:
+            path, body = post_parts(hit.url)
+            if len(body) > BODY_LIMIT:
+                self._too_long(hit, body)
+                return
+            hit.transport = "post"
+            hit._token = transport.send_post(
+                path, body, lambda: self._loaded(hit), lambda: self._errored(hit)
+            )
+        else:
+            hit.transport = "image"
+            hit._token = transport.send_image(hit.url, lambda: self._loaded(hit), lambda: self._errored(hit))
         hit._watchdog = transport.set_timeout(lambda: self._watchdog_fired(hit), WATCHDOG_MS)
+
+    def _too_long(self, hit, body):
+        reason = "not sent: the request is %d characters, over the %d-byte limit of a POST body" % (
+            len(body),
+            BODY_LIMIT,
+        )
+        if self._console is not None:
+            self._console.warn("AppMeasurement: " + reason + " (nothing was truncated): " + hit.url[:120])
+        self._failed(hit, FAILED, reason, False)
+
+    def _send_now(self, hit):
+        """Beacon (or keepalive fetch) at unload; True when the browser took it. Settles the hit."""
+        url, body = hit.url, None
+        if len(url) > GET_LIMIT:
+            url, body = post_parts(url)
+            if len(body) > BODY_LIMIT:
+                self._too_long(hit, body)
+                return True
+        transport = self._transport
+        if transport.send_beacon(url, body):
+            hit.transport = "beacon"
+        elif transport.send_keepalive(url, body):
+            hit.transport = "keepalive"
+        else:
+            return False
+        self.callbacks.run("post", (hit.url,))
+        self._settle(hit, LOADED, "handed to the browser as the page was hidden")
+        return True
 
     def _watchdog_fired(self, hit):
         hit._watchdog = None
-        if hit.outcome is not None:
+        if self._current is not hit:
             return
         if hit._token is not None and self._transport.image_complete(hit._token):
             self._loaded(hit)
@@ -177,23 +443,43 @@ class HitQueue:
             self._current = None
 
     def _loaded(self, hit):
-        if hit.outcome is not None:
+        if self._current is not hit:
             return
         elapsed = self._transport.now_ms() - hit._started_ms
         self._lrt = elapsed
         self._release(hit)
+        self._failures = 0
+        if hit._stored and not hit._handed:
+            self._storage.confirm(self._opts().key, hit.url)
         self.callbacks.run("post", (hit.url,))
-        hit._settle(Outcome(LOADED, hit.url, hit.transport, None, elapsed, hit._note), self._console)
+        self._settle(hit, LOADED, None, elapsed)
         self._pump()
 
-    def _failed(self, hit, status, reason):
-        if hit.outcome is not None:
+    def _failed(self, hit, status, reason, retry=True):
+        if self._current is not hit:
             return
         elapsed = self._transport.now_ms() - hit._started_ms
         self._release(hit)
-        self.callbacks.run("failure", (hit.url, reason))
-        hit._settle(Outcome(status, hit.url, hit.transport, reason, elapsed, hit._note), self._console)
-        self._retry_timer = self._transport.set_timeout(self._retry_due, RETRY_DELAY_MS)
+        opts = self._opts()
+        delay = RETRY_DELAY_MS
+        if retry and self._offline(opts):
+            if hit._handed:  # taken as sent at unload, but the page lived on and it failed
+                self._storage.unconfirm(opts.key, hit.url)
+                hit._handed = False
+            elif not hit._stored and self._store(opts, [hit] + self._pending):
+                self._pending = []
+                hit._stored = True
+            if hit._stored:
+                self._waiting.pop(hit.url, None)
+                self._failures += 1
+                delay = min(BACKOFF_FIRST_MS * (2 ** min(self._failures - 1, 10)), BACKOFF_CAP_MS)
+                reason += "; kept in localStorage and retried"
+                if self._owner is not None:
+                    self._storage.claim(opts.key, self._owner, self._now(), delay + LEASE_MS)
+        if hit.outcome is None:
+            self.callbacks.run("failure", (hit.url, reason))
+            self._settle(hit, status, reason, elapsed)
+        self._retry_timer = self._transport.set_timeout(self._retry_due, delay)
 
     def _retry_due(self):
         self._retry_timer = None

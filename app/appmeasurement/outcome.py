@@ -75,6 +75,9 @@ class Hit:
         self._watchdog = None
         self._started_ms = None
         self._note = None  # becomes Outcome.note
+        self._stored = False  # its URL is in localStorage (storage.py) while it waits or is in flight
+        self._handed = False  # taken as sent at unload while in flight
+        self._events = []  # one asyncio.Event per wait() in progress
 
     @property
     def done(self):
@@ -98,6 +101,8 @@ class Hit:
             run_isolated(console, "done callback", fn, (outcome,))
         if self._event is not None:
             self._event.set()
+        for event in self._events:
+            event.set()
 
     async def _wait(self):
         if self.outcome is None:
@@ -106,6 +111,32 @@ class Hit:
 
                 self._event = asyncio.Event()
             await self._event.wait()
+        return self.outcome
+
+    async def wait(self, timeout_s=None):
+        """The outcome, waiting at most ``timeout_s`` seconds (None: as long as it takes).
+
+        Raises ``asyncio.TimeoutError`` when the time is up (the builtin TimeoutError in CPython and
+        Pyodide); the hit itself goes on and may still settle later. Works where
+        ``asyncio.wait_for(hit, t)`` does not: MicroPython's wait_for takes coroutines only.
+        """
+        if self.outcome is not None:
+            return self.outcome
+        import asyncio
+
+        if timeout_s is None:
+            return await self._wait()
+        event = asyncio.Event()
+        self._events.append(event)
+        timer = asyncio.create_task(_set_after(event, timeout_s))
+        try:
+            await event.wait()
+        finally:
+            timer.cancel()
+            if event in self._events:
+                self._events.remove(event)
+        if self.outcome is None:
+            raise asyncio.TimeoutError("the hit had no outcome within %s s" % (timeout_s,))
         return self.outcome
 
     def __await__(self):
@@ -119,3 +150,10 @@ class Hit:
     def __repr__(self):
         # url is None until a deferred hit is built, and for a hit that was never built.
         return "Hit(%r, outcome=%r)" % ((self.url or "")[:80], self.outcome)
+
+
+async def _set_after(event, seconds):
+    import asyncio
+
+    await asyncio.sleep(seconds)
+    event.set()

@@ -46,8 +46,15 @@ class StaticEnvironment:
         cookies_enabled=True,
         send_beacon=True,
         opt_in=None,
+        local=None,
     ):
         self.location = location
+        # Storage areas as plain dicts; pass one `local` dict to two environments for two tabs.
+        self.local = {} if local is None else local
+        self.session = {}
+        self.storage_ok = {"local": True, "session": True}  # False: unavailable
+        self.storage_quota = None  # a number: writes of longer values fail (a full storage)
+        self.page_listeners = []
         self.referrer = referrer
         self.clock_ms = now_ms
         self.tz_offset = tz_offset
@@ -163,6 +170,36 @@ class StaticEnvironment:
     def wrap_visitor(self, obj):
         return obj
 
+    # storage and page lifecycle
+    def _area(self, area):
+        if not self.storage_ok.get(area):
+            raise RuntimeError("SecurityError: %sStorage is not available" % area)
+        return self.local if area == "local" else self.session
+
+    def storage_available(self, area):
+        return bool(self.storage_ok.get(area))
+
+    def storage_get(self, area, key):
+        return self._area(area).get(key)
+
+    def storage_set(self, area, key, value):
+        store = self._area(area)
+        if self.storage_quota is not None and len(value) > self.storage_quota:
+            return False
+        store[key] = value
+        return True
+
+    def storage_remove(self, area, key):
+        self._area(area).pop(key, None)
+
+    def on_page_event(self, fn):
+        self.page_listeners.append(fn)
+
+    def fire(self, kind):
+        """The page says `kind` ("hide": pagehide or hidden, "online"): run the listeners."""
+        for fn in list(self.page_listeners):
+            fn(kind)
+
     def make_anchor(self, href, parent=None, **attrs):
         """A new ``<a href=...>`` appended to ``parent`` (default: body), href resolved like a browser."""
         resolved = resolve_url(href, self.location)
@@ -178,8 +215,9 @@ class StaticEnvironment:
 
 
 class _FakeImage:
-    def __init__(self, url, on_load, on_error):
+    def __init__(self, url, on_load, on_error, body=None):
         self.url = url
+        self.body = body  # the form body of a POST (send_post), None for an image
         self.on_load = on_load
         self.on_error = on_error
         self.complete = False
@@ -192,8 +230,10 @@ class FakeTransport:
     def __init__(self, beacon_accepts=True):
         self.clock_ms = 1_700_000_000_000
         self.images = []  # every _FakeImage sent, in order
-        self.beacons = []  # every beacon URL, in order
+        self.beacons = []  # every beacon URL, in order (URL + "#" + body for a beacon with a body)
+        self.keepalives = []  # every keepalive fetch, the same way
         self.beacon_accepts = beacon_accepts
+        self.keepalive_accepts = True
         self._timers = []  # [due_ms, seq, fn, token]
         self._seq = 0
 
@@ -209,9 +249,18 @@ class FakeTransport:
     def release(self, token):
         token.released = True
 
-    def send_beacon(self, url):
-        self.beacons.append(url)
+    def send_post(self, url, body, on_load, on_error):
+        image = _FakeImage(url, on_load, on_error, body)
+        self.images.append(image)
+        return image
+
+    def send_beacon(self, url, body=None):
+        self.beacons.append(url if body is None else url + "#" + body)
         return self.beacon_accepts
+
+    def send_keepalive(self, url, body=None):
+        self.keepalives.append(url if body is None else url + "#" + body)
+        return self.keepalive_accepts
 
     # --- Timers ----------------------------------------------------------------------------
     def now_ms(self):

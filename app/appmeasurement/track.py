@@ -86,6 +86,9 @@ def _request(s, call):
     links.resolve(s, call)
     activitymap.clickmap(s, call)
     plugins.run(s)
+    if js_truthy(s.trackOffline) and not js_truthy(s.timestamp):
+        # Stored hits arrive late: AppMeasurement dates them (ts, seconds); reset after the call.
+        s.timestamp = env_seconds(s)
     if not js_truthy(s.account):
         return None
     if not js_truthy(s.abort):
@@ -107,6 +110,11 @@ def _request(s, call):
     if isinstance(data, ContextData) and js_truthy(data.get("excCodes")):
         data["excCodes"] = 0
     return result
+
+
+def env_seconds(s):
+    """``Math.floor(new Date().getTime() / 1000)``."""
+    return s._env.now_ms() // 1000
 
 
 def _query(s, call):

@@ -21,7 +21,7 @@ only AppMeasurement's own variables are ever sent.
     (None, '2.27.0', 'a%20b')
 """
 
-from . import cookies, links, pagefacts, query, readiness
+from . import cookies, links, pagefacts, query, readiness, storage
 from .checks import check_link_type, check_rsid
 from .contextdata import ContextData
 from .escaping import escape, unescape
@@ -109,10 +109,12 @@ class AppMeasurement:
                 if _defaults["transport"] is None:
                     raise RuntimeError(_NO_BROWSER % account)
                 transport = _defaults["transport"]()
-            queue = HitQueue(transport, env)
+            queue = HitQueue(transport, env, env)
         setp = object.__setattr__
         setp(self, "_env", env)
         setp(self, "_queue", queue)
+        if hasattr(queue, "configure"):
+            queue.configure(lambda: storage.options(self))
         setp(self, "_state", _State(_counter[0]))
         _counter[0] += 2
         setp(self, "Util", _Util(self))
@@ -221,6 +223,19 @@ class AppMeasurement:
         honouring linkTrackVars/linkTrackEvents on a link hit; ``filter``: "name,name" to keep."""
         for name, value in query.each_var(self, filter):
             fn(name, value)
+
+    # --- offline ------------------------------------------------------------------------------
+    def forceOffline(self):
+        """Send nothing until forceOnline(); with trackOffline, queued hits wait in localStorage."""
+        self._queue.force_offline(True)
+
+    def forceOnline(self):
+        self._queue.force_offline(False)
+
+    def bufferRequests(self, on=True):
+        """bufferRequests(): keep hits in sessionStorage until the next unbuffered hit (on this page or
+        the next in the tab); bufferRequests(False): send them now and stop buffering."""
+        self._queue.buffer_requests(on is None or js_truthy(on))
 
     # --- callbacks ---------------------------------------------------------------------------
     def registerPreTrackCallback(self, fn, *args):

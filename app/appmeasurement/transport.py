@@ -1,7 +1,7 @@
 """How a built request leaves the page, as an interface the queue can drive anywhere.
 
-The queue (`lifecycle.HitQueue`) never touches the browser: it asks a *transport* to send an image
-or a beacon and a *timers* object for timeouts. `browser.py` implements both with `Image`,
+The queue (`lifecycle.HitQueue`) never touches the browser: it asks a *transport* to send an image,
+a POST or a beacon and a *timers* object for timeouts. `browser.py` implements both with `Image`,
 `navigator.sendBeacon` and `setTimeout`; `testing.FakeTransport` implements both in memory with a
 manual clock, so the whole lifecycle is unit-testable in CPython.
 
@@ -25,8 +25,16 @@ class Transport:
         Whether the image finished loading (the watchdog treats a complete image as loaded).
     release(token)
         The request is settled: drop its handlers and any JS proxies. Later events are ignored.
-    send_beacon(url) -> bool
-        navigator.sendBeacon(url) with an empty body: True when the browser queued it.
+    send_post(url, body, on_load, on_error) -> token
+        A long hit (over lifecycle.GET_LIMIT characters): POST ``body`` (form-urlencoded) to ``url``
+        (the path, no query), with credentials. on_load() on a 200, on_error() otherwise; the same
+        rules as send_image (the browser: XMLHttpRequest, as AppMeasurement does).
+    send_beacon(url, body=None) -> bool
+        navigator.sendBeacon(url[, body]): True when the browser queued it (False, never an
+        exception, when it refuses, e.g. over its size quota).
+    send_keepalive(url, body=None) -> bool
+        fetch(url, {keepalive: true}) (a POST when there is a body), the unload path's fallback
+        when a beacon is refused; its answer is not read. True when the browser took it.
     set_timeout(fn, ms) -> token ; clear_timeout(token)
     now_ms() -> int
     """

@@ -9,6 +9,7 @@ library does is recorded in `events`, which the tests read back with `amEvents()
     JSON.parse(amEvents())   // [{"type": "pre", ...}, {"type": "post", ...}, {"type": "outcome", ...}]
 """
 
+import asyncio
 import json
 
 import js
@@ -19,6 +20,7 @@ from appmeasurement.contextdata import ContextData
 
 events = []
 counts = {}
+handles = {}  # label -> the Hit s.t()/s.tl() returned
 state = {"s": None, "record": True}
 
 
@@ -104,7 +106,34 @@ def track(call_json):
             args = [_element(args[0])] + list(args[1:])
         hit = s.tl(*args)
     hit.add_done_callback(lambda outcome: _record("outcome", label=label, **outcome.as_dict()))
+    handles[label] = hit
     return label
+
+
+def wait_hit(spec_json):
+    """Start `await hit.wait(timeout_s)` for a tracked label; records a "waited" event."""
+    spec = json.loads(spec_json)
+    hit, label = handles[spec["label"]], spec["label"]
+
+    async def waiter():
+        try:
+            outcome = await hit.wait(spec["timeout_s"])
+        except asyncio.TimeoutError:
+            _record("waited", label=label, status="timeout", done=hit.done)
+        else:
+            _record("waited", label=label, status=outcome.status, done=hit.done)
+
+    start = getattr(asyncio, "ensure_future", None) or asyncio.create_task
+    start(waiter())
+
+
+def offline_control(name, *_):
+    """s.forceOffline() / s.forceOnline() / s.bufferRequests() / s.bufferRequests(False)."""
+    s = state["s"]
+    if name == "bufferOff":
+        s.bufferRequests(False)
+    else:
+        getattr(s, name)()
 
 
 def set_vars(pairs_json):
@@ -157,6 +186,8 @@ def memory(*_):
 for name, fn in (
     ("amSetup", setup),
     ("amTrack", track),
+    ("amWait", wait_hit),
+    ("amOffline", offline_control),
     ("amSet", set_vars),
     ("amSetContext", set_context),
     ("amClock", clock),
