@@ -69,6 +69,11 @@ class HitQueue:
         self._pump()
         return hit
 
+    @property
+    def transport(self):
+        """The transport, whose timers other stages use (clicks.py)."""
+        return self._transport
+
     def take_lrt(self):
         """The ms the last successful request took, once (AppMeasurement's `lrt`)."""
         lrt, self._lrt = self._lrt, None

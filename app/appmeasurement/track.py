@@ -110,3 +110,4 @@ def reset_transient(s):
     """AppMeasurement's reset after every call, sent or not (``variables.TRANSIENT``)."""
     for name in TRANSIENT:
         object.__setattr__(s, name, None)
+    s._env.set_s_object_id(0)

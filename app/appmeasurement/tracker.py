@@ -21,7 +21,7 @@ only AppMeasurement's own variables are ever sent.
     (None, '2.27.0', 'a%20b')
 """
 
-from . import cookies, links, pagefacts, track
+from . import activitymap, clicks, cookies, links, pagefacts, track
 from .checks import check_link_type, check_rsid
 from .contextdata import ContextData
 from .escaping import escape, unescape
@@ -124,7 +124,9 @@ class AppMeasurement:
         self.usePostbacks = 0
         self.tagContainerMarker = ""
         self.setAccount(account)
+        self.ActivityMap = activitymap.ActivityMap(self)
         _registry.append(self)
+        setp(self, "_clicks", clicks.install(self))
 
     # --- attributes --------------------------------------------------------------------------
     def __getattr__(self, name):
@@ -188,6 +190,7 @@ class AppMeasurement:
         handle = self._queue.track(lambda: track.build(self, overrides))
         if js_truthy(doneAction):
             handle.add_done_callback(lambda _outcome: links.done_action(self))
+            links.arm_done_timeout(self)
         return handle
 
     trackLink = tl
