@@ -14,6 +14,9 @@ dispatched on the same target once the hit settles, so the page leaves after the
 AppMeasurement (which waits up to its 5 s watchdog for a hanging collector), the clone is dispatched
 at the latest ``forcedLinkTrackingTimeout`` (default 250 ms) after the click.
 
+``s.clickTracking`` is the tracker's ClickTracking; ``s.clickTracking.on_hit = fn`` (this library's
+extension) receives the awaitable ``Hit`` of every click that sent one.
+
 The event contract (``browser._ClickEvent``; ``testing.FakeClickEvent``):
 ``target`` the raw event target; ``window_name`` (``window.name``); ``dispatchable`` (the target has
 ``dispatchEvent``); ``overlay_open()`` (ClickMap's overlay ``#cppXYctnr`` is open); ``is_replay(i)``
@@ -71,6 +74,7 @@ class ClickTracking:
         self._replay = None  # the stopped click's clone (``L``)
         self._replay_timer = None
         self.delayed = 0  # forced clicks so far (for tests and the demo)
+        self.on_hit = None  # fn(hit): this library's extension, the Hit of each click that sent one
 
     def _timers(self):
         return self.s._queue.transport
@@ -117,6 +121,8 @@ class ClickTracking:
             hit = s.t()
             if before < self._queued() and js_truthy(s.useForcedLinkTracking):
                 self._force(event, hit)
+            if self.on_hit is not None and hit.transport is not None:
+                self.on_hit(hit)
         except Exception as exc:  # never break the page's click
             s.clickObject = 0
             s._env.warn("AppMeasurement: automatic click tracking failed: %r" % (exc,))

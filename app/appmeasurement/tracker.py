@@ -126,7 +126,7 @@ class AppMeasurement:
         self.setAccount(account)
         self.ActivityMap = activitymap.ActivityMap(self)
         _registry.append(self)
-        setp(self, "_clicks", clicks.install(self))
+        setp(self, "clickTracking", clicks.install(self))
 
     # --- attributes --------------------------------------------------------------------------
     def __getattr__(self, name):

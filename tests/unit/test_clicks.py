@@ -472,3 +472,19 @@ def test_clicks_and_activitymap_run_the_same_under_micropython():
     assert len(urls) == 2
     assert urls[0].split("page.html", 1)[1] == PDF + block("Report%20PDF", "nav") + TECH
     assert urls[1].split("page.html", 1)[1] == block("Promo", "nav") + TECH.replace("&AQE", "&lrt=257&AQE")
+
+
+def test_the_demo_inspector_lists_each_activitymap_record_in_order():
+    from demo.inspector import activitymap_clicks, activitymap_text, decode_request
+
+    url = (
+        "http://h/b/ss/r/1/JS-2.27.0/s1?AQB=1&pe=lnk_d&pev1=x"
+        + block("Report%20PDF", "nav", extra="&xy=1430")
+        + block("Buy%20now", "main")
+        + "&AQE=1"
+    )
+    clicks = activitymap_clicks(decode_request(url))
+    assert [activitymap_text(c) for c in clicks] == [
+        "“Report PDF” in region “nav” · scrolled to 1430 px",
+        "“Buy now” in region “main”",
+    ]

@@ -54,7 +54,7 @@ def read_state(*_):
         {
             "plugins": state["plugins"],
             "linkTypes": state["linkTypes"],
-            "forced": s._clicks.delayed,
+            "forced": s.clickTracking.delayed,
             "queue": s._queue.stats(),
             "useForcedLinkTracking": s.useForcedLinkTracking,
         }
