@@ -21,7 +21,7 @@ callbacks, then sends. ``build(s, overrides)`` is the request stage, step by ste
 13. reset       transient variables reset, overrides undone: also when a step raised
 
 Readiness (identity and consent, before step 1), offline storage (after step 11, in the queue) and
-automatic click tracking (which calls ``s.t()`` with ``clickObject`` set) have their own stages.
+automatic click tracking (clicks.py: it calls ``s.t()`` with ``clickObject`` set) have their own stages.
 
     >>> from appmeasurement import AppMeasurement
     >>> from appmeasurement.testing import FakeTransport, StaticEnvironment
