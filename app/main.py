@@ -33,6 +33,12 @@ s.trackingServer = js.location.host  # the collector serves this page and collec
 s.ssl = False  # the demo is served over http
 s.server = "pyshop.demo"
 s.currencyCode = "EUR"
+# Automatic link tracking: a click on a download or exit link sends its link hit by itself (with its
+# ActivityMap link and region); any other click stores its ActivityMap data for the next hit.
+s.trackDownloadLinks = True
+s.trackExternalLinks = True
+s.linkTrackVars = "None"  # link hits carry only what AppMeasurement always sends
+s.linkTrackEvents = "None"
 
 
 # --- the single-page-app pattern: clear the variables after every hit ------------------------------

@@ -11,7 +11,9 @@ isolation.
     token = transport.send_image(url, on_load, on_error)   # a real `new Image()` beacon
 
 No JS proxy is made per request: two shared proxies dispatch every image event and every timer, and
-`stats()` counts the in-flight images and pending timers still held, so a leak would show.
+`stats()` counts the in-flight images and pending timers still held, so a leak would show. Automatic
+click tracking adds one proxy per tracker (its body `click` listener, both phases) and one for all
+(the window's `scroll` listener); clicks are handled synchronously inside the event's dispatch.
 
 `s.visitor` may be the JavaScript Visitor of Adobe's VisitorAPI.js and the page may have
 `window.adobe.optIn`: `JsVisitor` and `JsOptIn` give them to the identity stage (identity.py) as
@@ -45,6 +47,10 @@ try:
     from pyodide.ffi import JsProxy
 except ImportError:
     from jsffi import JsProxy
+
+from .environment import ElementInfo
+
+_same_value = getattr(js.Object, "is")  # JS identity: two proxies of one element compare equal here
 
 # Two proxies serve every request of every instance: one for all image events, one for all timers.
 # Each image carries its key in `dataset`, each timer gets its key as setTimeout's extra argument, so
@@ -308,19 +314,24 @@ def _label(element):
     return ""
 
 
-def _element_info(element):
-    from .environment import ElementInfo
+class _DomInfo(ElementInfo):
+    def get_attribute(self, name):
+        return _attribute(self.node, name)
 
+
+def _element_info(element):
     parent = _prop(element, "parentElement")
     onclick = _prop(element, "onclick")
-    return ElementInfo(
+    return _DomInfo(
         tag_name=_text(_prop(element, "tagName")),
         node_name=_text(_prop(element, "nodeName")),
         type=_text(_prop(element, "type")),
         href=_text(_prop(element, "href")),
         protocol=_text(_prop(element, "protocol")),
         host=_text(_prop(element, "host")),
-        onclick=str(js.String.new(onclick)) if onclick else "",
+        # String(el.onclick) computed JS-side: MicroPython hands a JS function passed back to JS
+        # (js.String(f)) as a wrapper calling into Python, whose source is not the handler's.
+        onclick=_text(onclick.toString()) if onclick else "",
         value=_text(_prop(element, "value")),
         inner_text=_text(_prop(element, "innerText")),
         text_content=_text(_prop(element, "textContent")),
@@ -330,7 +341,113 @@ def _element_info(element):
         label=_label(element),
         parent=_element_info(parent) if parent else None,
         node=element,
+        target=_text(_prop(element, "target")),
     )
+
+
+# --- automatic click tracking (clicks.py): one listener proxy per tracker, one for scrolling -----
+_scroll = {"max": 0, "proxy": None}
+
+
+def _on_scroll(*_):
+    window = js.window
+    reach = int(float(window.pageYOffset or 0) + float(window.innerHeight or 0))
+    if reach > _scroll["max"]:
+        _scroll["max"] = reach
+
+
+class _Replay:
+    """A stopped click's clone, dispatched on its target once the hit settled."""
+
+    def __init__(self, target, event):
+        self.target = target
+        self.event = event
+
+    def dispatch(self):
+        target, event = self.target, self.event
+        self.target = self.event = None
+        if target is not None:
+            target.dispatchEvent(event)
+
+
+class _ClickEvent:
+    """A DOM click event as clicks.py reads it (the event contract in its docstring)."""
+
+    def __init__(self, event):
+        self.raw = event
+        self.target = _prop(event, "srcElement") or _prop(event, "target")
+        self.window_name = _text(js.window.name)
+        self.dispatchable = self.target is not None and _prop(self.target, "dispatchEvent") is not None
+
+    def overlay_open(self):
+        return bool(js.document.getElementById("cppXYctnr"))
+
+    def is_replay(self, index):
+        return bool(_prop(self.raw, "s_fe_" + str(index)))
+
+    def same_target(self, node):
+        return bool(_same_value(self.target, node))
+
+    def stop(self):
+        event = self.raw
+        event.stopPropagation()
+        if _prop(event, "stopImmediatePropagation") is not None:
+            event.stopImmediatePropagation()
+        event.preventDefault()
+
+    def replay(self, index):
+        ev = self.raw
+        clone = js.document.createEvent("MouseEvents")
+        clone.initMouseEvent(
+            "click",
+            ev.bubbles,
+            ev.cancelable,
+            ev.view,
+            ev.detail,
+            ev.screenX,
+            ev.screenY,
+            ev.clientX,
+            ev.clientY,
+            ev.ctrlKey,
+            ev.altKey,
+            ev.shiftKey,
+            ev.metaKey,
+            ev.button,
+            ev.relatedTarget,
+        )
+        setattr(clone, "s_fe_" + str(index), 1)
+        clone.s_fe = 1
+        return _Replay(ev.target, clone)
+
+
+class _ClickListener:
+    """The body's click listeners of one tracker: one long-lived proxy for both phases."""
+
+    def __init__(self, handler):
+        self.handler = handler
+        self.body = None
+        self.webkit = False
+        self.proxy = create_proxy(self._on_click)
+        self._attach()
+
+    def _attach(self, *_):
+        body = js.document.body
+        if not body:  # a tracker made in <head>: AppMeasurement retries every 30 ms
+            BrowserTransport().set_timeout(self._attach, 30)
+            return
+        self.body = body
+        user_agent = _text(js.navigator.userAgent)
+        self.webkit = "WebKit" in user_agent and _prop(js.document, "createEvent") is not None
+        if self.webkit:
+            body.addEventListener("click", self.proxy, True)
+        body.addEventListener("click", self.proxy, False)
+        self.handler.attached(self)
+
+    def remove(self, capture):
+        self.body.removeEventListener("click", self.proxy, bool(capture))
+
+    def _on_click(self, event):
+        self.handler.click(_ClickEvent(event))
 
 
 class BrowserEnvironment:
@@ -436,6 +553,22 @@ class BrowserEnvironment:
     def on_page_event(self, fn):
         _listen_to_page()
         _page_listeners.append(fn)
+
+    def s_object_id(self):
+        value = _prop(js.window, "s_objectID")
+        return value if isinstance(value, (str, int, float)) else 0
+
+    def set_s_object_id(self, value):
+        js.window.s_objectID = value
+
+    def scroll_reach(self):
+        return _scroll["max"]
+
+    def listen_clicks(self, handler):
+        if _scroll["proxy"] is None:
+            _scroll["proxy"] = create_proxy(_on_scroll)
+            js.window.addEventListener("scroll", _scroll["proxy"])
+        _ClickListener(handler)
 
     def log(self, message):
         js.console.log(str(message))

@@ -55,6 +55,16 @@ Environment contract (every method is required; "JS:" names what the browser bin
     ``isAllowed()``, ``getVisitorValues(cb)`` (``cb`` gets a mapping), ``getSupplementalDataID(...)``,
     ``getCustomerIDs()`` (a list of (alias, {"id", "authState"}) pairs) and ``marketingCloudOrgID``
     answer in Python values; any other object is returned as it is.
+``s_object_id() / set_s_object_id(value)``
+    JS: ``window.s_objectID`` (ActivityMap's and ClickMap's link name; reset to 0 after every call).
+``scroll_reach() -> int``
+    The largest ``pageYOffset + innerHeight`` seen on the window's scroll events (0 before any).
+``listen_clicks(handler) -> None``
+    Automatic click tracking (clicks.py): once ``document.body`` exists (retried every 30 ms), add
+    a capture-phase ``click`` listener when the user agent contains ``WebKit`` and
+    ``document.createEvent`` exists, then a bubble-phase one; call ``handler.attached(listener)``
+    (``listener.webkit``: both were added; ``listener.remove(capture)``), then
+    ``handler.click(event)`` synchronously for every click (the event contract is in clicks.py).
 
     >>> info = ElementInfo(tag_name="A", href="http://shop.test/a.pdf")
     >>> info.node_name, info.node is info
@@ -77,6 +87,7 @@ class ElementInfo:
     text_content  JS ``el.textContent`` when a string.
     src           JS ``el.src`` when a string.
     region_id     JS ``el.getAttribute("data-id") || el.getAttribute("id") || ""`` (ActivityMap region).
+    target        JS ``el.target`` when a string (a link's browsing context: "", "_blank", ...).
     s_object_id   JS ``el.getAttribute("data-s-object-id") || el.getAttribute("s-object-id") || ""``.
     label         ActivityMap's fallback link text: walk ``el`` and its descendants in document order,
                   skipping SCRIPT, STYLE, LINK and CANVAS subtrees; at the first element that has an
@@ -84,6 +95,8 @@ class ElementInfo:
                   that alt / title / src.  "" when none.
     parent        ElementInfo of ``el.parentElement`` (None above <html>); may be built eagerly.
     node          the original object (the DOM element) for ``s.linkObject`` after the call.
+    attributes    {name: value} of the element's attributes, for ``get_attribute`` (test doubles;
+                  the browser binding reads ``el.getAttribute`` instead).
     """
 
     def __init__(
@@ -104,6 +117,8 @@ class ElementInfo:
         label="",
         parent=None,
         node=None,
+        target="",
+        attributes=None,
     ):
         self.tag_name = tag_name
         self.node_name = tag_name.upper() if node_name is None else node_name
@@ -121,6 +136,17 @@ class ElementInfo:
         self.label = label
         self.parent = parent
         self.node = self if node is None else node
+        self.target = target
+        self.attributes = attributes or {}
+
+    def get_attribute(self, name):
+        """JS ``el.getAttribute(name)`` as a str ("" when absent)."""
+        value = self.attributes.get(name)
+        if value is None and name == "id":
+            value = self.region_id
+        if value is None and name in ("data-s-object-id", "s-object-id"):
+            value = self.s_object_id
+        return value if isinstance(value, str) else ""
 
     def __repr__(self):
         return "<ElementInfo %s href=%r>" % (self.tag_name, self.href)

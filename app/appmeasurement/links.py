@@ -17,7 +17,7 @@ type, ``trackDownloadLinks`` / ``trackExternalLinks`` classify the URL (``d`` by
 """
 
 from .escaping import escape_lenient, unescape
-from .jsvalues import js_string, js_truthy, utf16_slice
+from .jsvalues import js_string, js_truthy, to_number, utf16_slice
 
 
 def _str_field(value):
@@ -214,3 +214,12 @@ def done_action(s):
         info = s._env.element_info(target)
         if info is not None and info.href:
             s._env.navigate(info.href)
+
+
+def arm_done_timeout(s):
+    """tl()'s doneAction runs at the latest forcedLinkTrackingTimeout (default 250 ms) after the
+    call, as AppMeasurement arms it when the request is sent."""
+    timeout = to_number(s.forcedLinkTrackingTimeout) if js_truthy(s.forcedLinkTrackingTimeout) else None
+    if not timeout or timeout < 0:
+        s.forcedLinkTrackingTimeout = timeout = 250
+    s._queue.transport.set_timeout(lambda: done_action(s), timeout)

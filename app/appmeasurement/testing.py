@@ -47,6 +47,7 @@ class StaticEnvironment:
         send_beacon=True,
         opt_in=None,
         local=None,
+        webkit=False,
     ):
         self.location = location
         # Storage areas as plain dicts; pass one `local` dict to two environments for two tabs.
@@ -77,6 +78,10 @@ class StaticEnvironment:
         self.messages = []
         self.html = FakeElement(tag_name="HTML")
         self.body = FakeElement(tag_name="BODY", parent=self.html)
+        self.webkit = webkit  # what listen_clicks reports: both listeners (forced tracking) or one
+        self.window_s_object_id = 0  # window.s_objectID
+        self.max_scroll = 0
+        self.click_listener = None  # the FakeClickListener once a tracker listens
 
     # time and randomness
     def now_ms(self):
@@ -200,6 +205,29 @@ class StaticEnvironment:
         for fn in list(self.page_listeners):
             fn(kind)
 
+    def s_object_id(self):
+        return self.window_s_object_id
+
+    def set_s_object_id(self, value):
+        self.window_s_object_id = value
+
+    def scroll_reach(self):
+        return self.max_scroll
+
+    def listen_clicks(self, handler):
+        self.click_listener = FakeClickListener(handler, self.webkit)
+        handler.attached(self.click_listener)
+
+    def click(self, target, **options):
+        """A user's click on ``target``: the listeners still registered run, capture phase first
+        (as the browser's body listeners would). Returns the FakeClickEvent."""
+        event = FakeClickEvent(target, **options)
+        listener = self.click_listener
+        for capture in (True, False):
+            if listener is not None and capture in listener.phases and not event.propagation_stopped:
+                listener.handler.click(event)
+        return event
+
     def make_anchor(self, href, parent=None, **attrs):
         """A new ``<a href=...>`` appended to ``parent`` (default: body), href resolved like a browser."""
         resolved = resolve_url(href, self.location)
@@ -212,6 +240,65 @@ class StaticEnvironment:
         return FakeElement(
             tag_name="A", href=resolved, protocol=protocol, host=host, parent=parent or self.body, **attrs
         )
+
+
+class FakeClickListener:
+    """The body's click listeners as ``listen_clicks`` registers them: ``phases`` holds True
+    (capture) and/or False (bubble) while registered; ``removed`` the removals in order."""
+
+    def __init__(self, handler, webkit):
+        self.handler = handler
+        self.webkit = webkit
+        self.phases = [True, False] if webkit else [False]
+        self.removed = []
+
+    def remove(self, capture):
+        self.removed.append(capture)
+        if capture in self.phases:
+            self.phases.remove(capture)
+
+
+class FakeReplay:
+    """The clone a forced click dispatches once its hit settled; ``dispatched`` counts."""
+
+    def __init__(self, event):
+        self.event = event
+        self.dispatched = 0
+
+    def dispatch(self):
+        self.dispatched += 1
+
+
+class FakeClickEvent:
+    """A click event as clicks.py reads it (see the event contract there)."""
+
+    def __init__(self, target, replay_of=None, overlay=False, window_name="", dispatchable=True):
+        self.target = target
+        self.replay_of = replay_of  # the instance index of an s_fe_<index> clone, else None
+        self.overlay = overlay
+        self.window_name = window_name
+        self.dispatchable = dispatchable
+        self.propagation_stopped = False
+        self.default_prevented = False
+        self.replays = []
+
+    def overlay_open(self):
+        return self.overlay
+
+    def is_replay(self, index):
+        return self.replay_of == index
+
+    def same_target(self, node):
+        return node is self.target
+
+    def stop(self):
+        self.propagation_stopped = True
+        self.default_prevented = True
+
+    def replay(self, index):
+        replay = FakeReplay(self)
+        self.replays.append(replay)
+        return replay
 
 
 class _FakeImage:

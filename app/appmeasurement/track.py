@@ -22,8 +22,9 @@ callbacks, then sends. ``build(s, overrides)`` is the request stage, step by ste
 12. after send  referrer consumed; excCodes reset
 13. reset       transient variables reset, overrides undone: also when a step raised
 
-Readiness (consent and visitor ids, before step 1: readiness.py), offline storage (after step 11, in the queue) and
-automatic click tracking (which calls ``s.t()`` with ``clickObject`` set) have their own stages.
+Readiness (consent and visitor ids, before step 1: readiness.py), offline storage (after step 11, in
+the queue: storage.py) and automatic click tracking (clicks.py: it calls ``s.t()`` with
+``clickObject`` set) have their own stages.
 
     >>> from appmeasurement import AppMeasurement
     >>> from appmeasurement.testing import FakeTransport, StaticEnvironment
@@ -134,3 +135,4 @@ def reset_transient(s):
     """AppMeasurement's reset after every call, sent or not (``variables.TRANSIENT``)."""
     for name in TRANSIENT:
         object.__setattr__(s, name, None)
+    s._env.set_s_object_id(0)

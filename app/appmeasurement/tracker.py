@@ -21,7 +21,7 @@ only AppMeasurement's own variables are ever sent.
     (None, '2.27.0', 'a%20b')
 """
 
-from . import cookies, links, pagefacts, query, readiness, storage
+from . import activitymap, clicks, cookies, links, pagefacts, query, readiness, storage
 from .checks import check_link_type, check_rsid
 from .contextdata import ContextData
 from .escaping import escape, unescape
@@ -132,7 +132,9 @@ class AppMeasurement:
         self.visitorWaitTimeout = readiness.DEFAULT_WAIT_MS
         queue.debug = lambda: js_truthy(self.debugTracking)
         self.setAccount(account)
+        self.ActivityMap = activitymap.ActivityMap(self)
         _registry.append(self)
+        setp(self, "clickTracking", clicks.install(self))
 
     # --- attributes --------------------------------------------------------------------------
     def __getattr__(self, name):
@@ -196,6 +198,7 @@ class AppMeasurement:
         handle = readiness.track_call(self, overrides)
         if js_truthy(doneAction):
             handle.add_done_callback(lambda _outcome: links.done_action(self))
+            links.arm_done_timeout(self)
         return handle
 
     trackLink = tl

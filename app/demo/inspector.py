@@ -151,6 +151,36 @@ def context_lines(nodes, depth=0):
     return rows
 
 
+ACTIVITYMAP = "c.a.activitymap."
+
+
+def activitymap_clicks(hit):
+    """The ActivityMap records a hit carries, in order: a link hit's own first, then clicks carried
+    from the s_sq cookie. Each is {"page", "link", "region", ["xy"], "pageIDType"} as sent.
+
+        activitymap_clicks(decode_request(url))   # [{"page": "Home", "link": "Report PDF", ...}]
+    """
+    clicks = []
+    current = None
+    for key, value in hit["context_pairs"]:
+        if not key.startswith(ACTIVITYMAP):
+            continue
+        field = key[len(ACTIVITYMAP) :]
+        if current is None or field == "page" or field in current:
+            current = {}
+            clicks.append(current)
+        current[field] = value
+    return clicks
+
+
+def activitymap_text(click):
+    """One ActivityMap record as the inspector shows it."""
+    text = "“%s” in region “%s”" % (click.get("link", "?"), click.get("region", "?"))
+    if "xy" in click:
+        text += " · scrolled to %s px" % click["xy"]
+    return text
+
+
 def block_label(name):
     """What a top-level block holds: "c" -> "contextData" (unknown blocks keep their name)."""
     return variables_block_label(name) or name

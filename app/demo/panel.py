@@ -15,7 +15,7 @@ objects, onto `window.demoHits` (a test and console hook).
 import js
 
 from demo import dom
-from demo.inspector import block_label, context_lines, decode_request
+from demo.inspector import activitymap_clicks, activitymap_text, block_label, context_lines, decode_request
 
 MAX_CARDS = 60  # older cards are dropped so a long session keeps a light DOM
 
@@ -175,6 +175,15 @@ class Panel:
         variables = [p for p in decoded["params"] if p["group"] != "tech"]
         technical = [p for p in decoded["params"] if p["group"] == "tech"]
         lines.append(_vars_table(variables, "vars"))
+        for click in activitymap_clicks(decoded):  # the link clicked (a page view: the click before it)
+            lines.append(
+                dom.h(
+                    "div",
+                    {"class": "activitymap", "data-testid": "activitymap"},
+                    dom.h("strong", None, "ActivityMap: "),
+                    activitymap_text(click),
+                )
+            )
         if decoded["context"]:
             lines.append(_context_tree(decoded["context"]))
         if decoded["errors"]:

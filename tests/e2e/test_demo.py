@@ -360,25 +360,35 @@ def test_link_types_custom_download_exit(collector, page, open_pyscript_page, in
     shop.nav("home")
     shop.next_hit("home page view", {"pageName": "Home"}, absent=["events", "products", "v4"])
 
+    # Automatic link tracking: a real click, no s.tl() call, so no link name (pev2); the
+    # ActivityMap block names the link by its text and the region by the nearest id.
     shop.click("a[data-download]")
-    shop.next_hit(
+    download = shop.next_hit(
         "catalogue download (download link)",
         {
             "pe": "lnk_d",
             "pev1": collector.url + "/app/static/pyshop-catalogue.pdf",  # from the element's href
-            "pev2": "Catalogue PDF",
             "pageName": "Home",
         },
-        absent=["ch", "c1", "v1", "events"],
+        absent=["pev2", "ch", "c1", "v1", "events"],
+        context={
+            "c.a.activitymap.link": "Download the catalogue (PDF)",
+            "c.a.activitymap.region": "view",
+            "c.a.activitymap.page": "Home",
+        },
         context_absent=["c.shop.section"],
+    )
+    expect(shop.card(download).locator('[data-testid="activitymap"]')).to_have_text(
+        "ActivityMap: “Download the catalogue (PDF)” in region “view”"
     )
     expect(page).to_have_url(shop.url("/"))  # the demo does not follow the link
 
     shop.click('footer a[data-exit="PyScript website"]')
     shop.next_hit(
         "PyScript website (exit link, sendBeacon)",
-        {"pe": "lnk_e", "pev1": "https://pyscript.net/", "pev2": "PyScript website", "pageName": "Home"},
-        absent=["ch", "c1", "v1"],
+        {"pe": "lnk_e", "pev1": "https://pyscript.net/", "pageName": "Home"},
+        absent=["pev2", "ch", "c1", "v1"],
+        context={"c.a.activitymap.link": "PyScript website ↗", "c.a.activitymap.region": "footer"},
         transport="beacon",
     )
     [beacon] = [h for h in collector.hits(rsid=RSID) if h["transport"] == "beacon"]
