@@ -74,12 +74,20 @@ class HitQueue:
             callbacks.in_user_code -= 1
         if built is None:
             return self._not_sent(None, "aborted: nothing to send", hit)
-        url, use_beacon = built
+        edge = None
+        if isinstance(built, tuple):
+            url, use_beacon = built
+        else:  # an edgebridge.EdgeRequest: the hit goes through the Web SDK (s.useEdge)
+            edge, url = built, built.url
         if hit is None:
             hit = Hit(url, None)
             hit._console = self._console
         hit.url = url
-        hit.transport = "beacon" if use_beacon else "image"
+        if edge is not None:
+            # edge_event: the sendEvent options, readable from the pre-track callback on (edgebridge.py)
+            hit.transport, hit.edge_event, hit._edge = edge.transport, edge.options, edge
+        else:
+            hit.transport = "beacon" if use_beacon else "image"
         callbacks.run("pre", (url,))
         self._pending.append(hit)
         self._pump()
@@ -145,6 +153,9 @@ class HitQueue:
             self._console.log(debug_message(hit.url))
         transport = self._transport
         hit._started_ms = transport.now_ms()
+        if getattr(hit, "_edge", None) is not None:
+            self._send_edge(hit)
+            return
         if hit.transport == "beacon":
             if transport.send_beacon(hit.url):
                 self._loaded(hit)
@@ -154,6 +165,23 @@ class HitQueue:
         hit._token = transport.send_image(hit.url, lambda: self._loaded(hit), lambda: self._errored(hit))
         hit._watchdog = transport.set_timeout(lambda: self._watchdog_fired(hit), WATCHDOG_MS)
 
+    def _send_edge(self, hit):
+        # Settles through the same _loaded/_failed as an image, so the callbacks and the Hit behave alike.
+        ms = hit._edge.watchdog_ms
+        hit._watchdog = self._transport.set_timeout(lambda: self._watchdog_fired(hit), ms)
+        hit._edge.send(
+            lambda: self._loaded(hit),
+            lambda reason: self._failed(hit, FAILED, reason),
+            lambda reason: self._nothing_sent(hit, reason),
+        )
+
+    def _nothing_sent(self, hit, reason):
+        if hit.outcome is not None:
+            return
+        self._release(hit)
+        hit._settle(Outcome(NOT_SENT, hit.url, hit.transport, reason, None, hit._note), self._console)
+        self._pump()
+
     def _watchdog_fired(self, hit):
         hit._watchdog = None
         if hit.outcome is not None:
@@ -161,7 +189,9 @@ class HitQueue:
         if hit._token is not None and self._transport.image_complete(hit._token):
             self._loaded(hit)
         else:
-            self._failed(hit, TIMEOUT, "no answer within %d ms" % WATCHDOG_MS)
+            edge = getattr(hit, "_edge", None)
+            ms = WATCHDOG_MS if edge is None else edge.watchdog_ms
+            self._failed(hit, TIMEOUT, "no answer within %d ms" % ms)
 
     def _errored(self, hit):
         self._failed(hit, FAILED, "the request failed (HTTP error or network)")
