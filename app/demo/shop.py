@@ -112,8 +112,11 @@ class Shop:
                 s.campaign = campaign
 
     def track_page(self):
-        hit = self.s.t()
-        hit.add_done_callback(self.panel.settled)
+        return self._watch(self.s.t())
+
+    def _watch(self, hit):
+        self.panel.bind(hit)
+        hit.add_done_callback(lambda outcome: self.panel.settled(outcome, hit))
         return hit
 
     def track_link(self, link_object, link_type, name, track_vars="None", track_events="None"):
@@ -124,9 +127,7 @@ class Shop:
         s = self.s
         s.linkTrackVars = track_vars
         s.linkTrackEvents = track_events
-        hit = s.tl(link_object, link_type, name)
-        hit.add_done_callback(self.panel.settled)
-        return hit
+        return self._watch(s.tl(link_object, link_type, name))
 
     # --- cart -------------------------------------------------------------------------------------
     def add_to_cart(self, product, where):
@@ -184,7 +185,12 @@ class Shop:
         # A DOM element as linkObject: AppMeasurement takes the link URL from its href.
         event.preventDefault()  # the demo stays on the page so the hit can be inspected
         hit = self.track_link(anchor, "e", anchor.dataset.exit)
-        how = "navigator.sendBeacon" if hit.transport == "beacon" else "an image request"
+        how = {
+            "beacon": "navigator.sendBeacon",
+            "edge-beacon": "the Web SDK (sendBeacon)",
+            "edge": "the Web SDK",
+        }
+        how = how.get(hit.transport, "an image request")
         toast("Exit link tracked (sent with %s). The demo stays on this page." % how)
 
     def _on_download_link(self, anchor, event):
