@@ -10,6 +10,10 @@ documented single-page-app pattern in full:
 
 The views and the router live in app/demo/ (shop.py, views.py, router.py); the hit inspector panel
 (demo/panel.py) decodes the URL the callbacks receive (demo/inspector.py).
+
+The inspector's "Send hits with" switch moves the same tracker between AppMeasurement's /b/ss/ requests
+and the Web SDK (``s.useEdge(alloy)``): the same variables then travel as ``data.__adobe.analytics`` in
+a sendEvent to the Edge, which the local collector also plays (demo/edgepage.py).
 """
 
 import asyncio
@@ -18,11 +22,15 @@ import json
 import js
 
 from appmeasurement import s_gi
+from appmeasurement.websdk import createInstance
 from demo import dom
+from demo.edgepage import LocalEdgePage
 from demo.panel import Panel
 from demo.shop import Shop, toast
 
 RSID = "demorsid"
+DATASTREAM = "pyshop-demo"  # the Web SDK's datastream (configId) at the collector's Edge stand-in
+ORG_ID = "5BFE274A5F6980A50A495C08@AdobeOrg"  # the org the stand-in names its cookies after
 INTERPRETER = "py" if js.document.documentElement.dataset.interpreter == "py" else "mpy"
 
 panel = Panel()
@@ -64,6 +72,29 @@ def after_failure(request_url, reason):
     toast("A hit failed (%s). The failure callback cleared the variables." % reason, "error")
 
 
+# --- the Web SDK, for the "Send hits with" switch --------------------------------------------------
+edge_page = LocalEdgePage()
+panel.take_exchanges = edge_page.take
+alloy = createInstance(page=edge_page)
+# thirdPartyCookiesEnabled: the demo has no third-party identity domain to ask (the collector is both).
+alloy("configure", {"datastreamId": DATASTREAM, "orgId": ORG_ID, "thirdPartyCookiesEnabled": False})
+
+
+def on_transport_change(event):
+    edge = bool(dom.by_id("transport-edge").checked)
+    s.useEdge(alloy if edge else None)
+    js.document.documentElement.dataset.transport = "edge" if edge else "aa"
+    toast(
+        "Hits now go through the Web SDK to the Edge (data.__adobe.analytics)."
+        if edge
+        else "Hits now go to AppMeasurement's /b/ss/ endpoint.",
+    )
+
+
+for _radio in ("transport-aa", "transport-edge"):
+    dom.listen(dom.by_id(_radio), "change", on_transport_change)
+js.document.documentElement.dataset.transport = "aa"
+
 s.registerPreTrackCallback(before_hit)
 s.registerPostTrackCallback(after_hit)
 s.registerFailureTrackCallback(after_failure)
@@ -77,11 +108,18 @@ async def set_outage(on):
     outage_toggle.disabled = True
     try:
         if on:
-            fault = {"rsid": RSID, "action": "status", "status": 500}
-            options = dom.js_object(
-                {"method": "POST", "headers": {"Content-Type": "application/json"}, "body": json.dumps(fault)}
-            )
-            response = await js.fetch("/api/faults", options)
+            for target in (RSID, DATASTREAM):  # /b/ss/ hits match the rsid, Edge requests the configId
+                fault = {"rsid": target, "action": "status", "status": 500}
+                options = dom.js_object(
+                    {
+                        "method": "POST",
+                        "headers": {"Content-Type": "application/json"},
+                        "body": json.dumps(fault),
+                    }
+                )
+                response = await js.fetch("/api/faults", options)
+                if not response.ok:
+                    break
         else:
             response = await js.fetch("/api/faults", dom.js_object({"method": "DELETE"}))
         if not response.ok:
@@ -119,4 +157,6 @@ dom.set_text(
 )
 outage_toggle.disabled = False
 dom.by_id("clear-hits").disabled = False
+for _radio in ("transport-aa", "transport-edge"):
+    dom.by_id(_radio).disabled = False
 js.document.documentElement.dataset.ready = "1"

@@ -20,7 +20,8 @@ answers 204. Problems answer ``application/problem+json``. The organisation (for
 ``DEFAULT_ORG_ID`` unless a datastream was registered with ``POST /api/edge/datastreams``
 ``{"configId": ..., "orgId": ...}``: the real Edge knows it from the datastream, not from the request.
 
-Faults (``POST /api/faults``) apply as for ``/b/ss/``, matched on the ``configId`` in the ``rsid`` field.
+Faults (``POST /api/faults``) apply as for ``/b/ss/`` (``status``, ``delay``, ``hang``, ``drop``), matched on
+the ``configId`` in the ``rsid`` field.
 CORS: credentialed requests need the exact ``Origin`` echoed and ``Access-Control-Allow-Credentials``.
 """
 
@@ -310,6 +311,8 @@ async def edge(request: Request) -> Response:
     if not isinstance(body, dict):
         return _problem(request, 400, "Invalid request", "The request body must be a JSON object.", "0002")
 
+    from collector import app as app_module  # the fault helpers; app.py imports this module
+
     edge_store: EdgeStore = request.app.edge
     org_id = edge_store.org_for(config_id)
     cookies = _request_cookies(request, body)
@@ -322,7 +325,11 @@ async def edge(request: Request) -> Response:
     consent = _consent_value(body) if action == "privacy/set-consent" else None
 
     fault = request.app.faults.take(config_id) or {"action": None}
+    if fault["action"] in ("hang", "drop") and request.scope.get(app_module._TRANSPORT) is None:
+        fault = {"action": "status", "status": 501}  # no connection to hold or drop outside uvicorn
     status = fault["status"] if fault["action"] == "status" else (204 if action == "collect" else 200)
+    if fault["action"] in ("hang", "drop"):
+        status = None
     events = body.get("events") if isinstance(body.get("events"), list) else []
     record = {
         "method": request.method,
@@ -342,6 +349,16 @@ async def edge(request: Request) -> Response:
         edge_store.add(record)
         response = _problem(request, status, "Collector fault", f"collector fault: status {status}", "0004")
         return response
+    # delay, hang and drop as for /b/ss/ (collector/app.py): the request is stored first.
+    if fault["action"] in ("hang", "drop"):
+        edge_store.add(record)
+        if fault["action"] == "hang" and await app_module._wait_for_end(request) != "stopped":
+            return Response(status_code=204)  # the client is gone; nobody reads this
+        return await app_module._drop(request)
+    delay_s = fault["delay_ms"] / 1000 if fault["action"] == "delay" else None
+    if delay_s is not None and await app_module._wait_for_end(request, delay_s) == "gone":
+        edge_store.add(record)
+        return Response(status_code=204)
     if action == "collect":
         edge_store.add(record)
         return Response(status_code=204, headers=_cors(request))

@@ -118,12 +118,20 @@ class HitQueue:
             callbacks.in_user_code -= 1
         if built is None:
             return self._not_sent(None, "aborted: nothing to send", hit)
-        url, use_beacon = built
+        edge = None
+        if isinstance(built, tuple):
+            url, use_beacon = built
+        else:  # an edgebridge.EdgeRequest: the hit goes through the Web SDK (s.useEdge)
+            edge, url = built, built.url
         if hit is None:
             hit = Hit(url, None)
             hit._console = self._console
         hit.url = url
-        hit.transport = "beacon" if use_beacon else "image"
+        if edge is not None:
+            # edge_event: the sendEvent options, readable from the pre-track callback on (edgebridge.py)
+            hit.transport, hit.edge_event, hit._edge = edge.transport, edge.options, edge
+        else:
+            hit.transport = "beacon" if use_beacon else "image"
         callbacks.run("pre", (url,))
         opts = self._opts()
         buffered = self._buffering and self._storage.usable("session")
@@ -211,6 +219,12 @@ class HitQueue:
         if offline and not healthy and pending and self._store(opts, pending):
             pending = []
         for hit in pending:
+            if getattr(hit, "_edge", None) is not None:
+                # A Web SDK event has no /b/ss/ URL to beacon: the SDK sends it as an unloading event.
+                hit._edge.unload()
+                hit.transport = hit._edge.transport
+                self._send_edge(hit)
+                continue
             if not self._send_now(hit) and not (offline and self._store(opts, [hit])):
                 self._settle(hit, FAILED, "the browser refused the request at unload")
         if not offline:
@@ -370,6 +384,9 @@ class HitQueue:
             self._console.log(debug_message(hit.url))
         transport = self._transport
         hit._started_ms = self._last_start = transport.now_ms()
+        if getattr(hit, "_edge", None) is not None:
+            self._send_edge(hit)
+            return
         if hit.transport == "beacon":
             # A long beacon carries its query as the body too: collection servers cut long URLs.
             sent = transport.send_beacon(*post_parts(hit.url)) if len(hit.url) > GET_LIMIT else None
@@ -420,6 +437,23 @@ class HitQueue:
         self._settle(hit, LOADED, "handed to the browser as the page was hidden")
         return True
 
+    def _send_edge(self, hit):
+        # Settles through the same _loaded/_failed as an image, so the callbacks and the Hit behave alike.
+        ms = hit._edge.watchdog_ms
+        hit._watchdog = self._transport.set_timeout(lambda: self._watchdog_fired(hit), ms)
+        hit._edge.send(
+            lambda: self._loaded(hit),
+            lambda reason: self._failed(hit, FAILED, reason),
+            lambda reason: self._nothing_sent(hit, reason),
+        )
+
+    def _nothing_sent(self, hit, reason):
+        if hit.outcome is not None:
+            return
+        self._release(hit)
+        hit._settle(Outcome(NOT_SENT, hit.url, hit.transport, reason, None, hit._note), self._console)
+        self._pump()
+
     def _watchdog_fired(self, hit):
         hit._watchdog = None
         if self._current is not hit:
@@ -427,7 +461,9 @@ class HitQueue:
         if hit._token is not None and self._transport.image_complete(hit._token):
             self._loaded(hit)
         else:
-            self._failed(hit, TIMEOUT, "no answer within %d ms" % WATCHDOG_MS)
+            edge = getattr(hit, "_edge", None)
+            ms = WATCHDOG_MS if edge is None else edge.watchdog_ms
+            self._failed(hit, TIMEOUT, "no answer within %d ms" % ms)
 
     def _errored(self, hit):
         self._failed(hit, FAILED, "the request failed (HTTP error or network)")

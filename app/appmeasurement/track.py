@@ -18,7 +18,8 @@ callbacks, then sends. ``build(s, overrides)`` is the request stage, step by ste
     technology  the technology fields, once per instance (pagefacts.py)
 10. query       the cid. block and the variables that are set, in wire order, mcorgid from the
                 visitor (identity.py, query.py)
-11. url         host, path and framing (request.py); image or beacon
+11. url         host, path and framing (request.py); image or beacon; or, after ``s.useEdge(alloy)``,
+                the Web SDK's sendEvent options instead (edgebridge.py)
 12. after send  referrer consumed; excCodes reset
 13. reset       transient variables reset, overrides undone: also when a step raised
 
@@ -35,7 +36,7 @@ the queue: storage.py) and automatic click tracking (clicks.py: it calls ``s.t()
     (['t=22%2F10%2F2026%206%3A10%3A10%200%200', 'fid=...', 'ce=UTF-8'], False)
 """
 
-from . import activitymap, cookies, identity, links, overrides, pagefacts, plugins, query, request
+from . import activitymap, cookies, edgebridge, identity, links, overrides, pagefacts, plugins, query, request
 from .callbacks import format_exception
 from .contextdata import ContextData
 from .jsvalues import js_truthy
@@ -104,8 +105,11 @@ def _request(s, call):
     pagefacts.technology(s)
     if js_truthy(s.writeSecureCookies) and not js_truthy(s.ssl):
         cookies.add_exclusion_code(s)
-    url = request.hit_url(s, call.buster, call.t_param + _query(s, call))
-    result = (url, request.use_beacon(s, url))
+    if s._state.edge is not None:
+        result = edgebridge.request(s, s._state.edge)  # s.useEdge(alloy): a sendEvent, not a URL
+    else:
+        url = request.hit_url(s, call.buster, call.t_param + _query(s, call))
+        result = (url, request.use_beacon(s, url))
     s.referrer = ""
     data = s.contextData
     if isinstance(data, ContextData) and js_truthy(data.get("excCodes")):

@@ -21,7 +21,7 @@ only AppMeasurement's own variables are ever sent.
     (None, '2.27.0', 'a%20b')
 """
 
-from . import activitymap, clicks, cookies, links, pagefacts, query, readiness, storage
+from . import activitymap, clicks, cookies, edgebridge, links, pagefacts, query, readiness, storage
 from .checks import check_link_type, check_rsid
 from .contextdata import ContextData
 from .escaping import escape, unescape
@@ -69,6 +69,7 @@ class _State:
         self.two_years = None  # (epoch second, expiry ms) of the default two-year cookie lifetime
         self.identity = None  # identity.State, made on first use
         self.readiness = None  # readiness.State, made on first use
+        self.edge = None  # the Web SDK instance hits go through (s.useEdge), None for /b/ss/
 
 
 class _Util:
@@ -208,6 +209,11 @@ class AppMeasurement:
         state, zip and campaign (pageName, pageURL, contextData ... are kept)."""
         for name in CLEARED:
             object.__setattr__(self, name, None)
+
+    def useEdge(self, alloy):
+        """Send the hits through the Web SDK instance ``alloy`` (``websdk.createInstance()``, configured)
+        as Analytics data-object events instead of /b/ss/ requests; None switches back (edgebridge.py)."""
+        edgebridge.attach(self, alloy)
 
     # --- readiness and introspection (readiness.py) -------------------------------------------
     def isReadyToTrack(self):

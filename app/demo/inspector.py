@@ -26,6 +26,7 @@ from appmeasurement.variables import (
     extra_key_label,
     indexed_key,
     variable_for_key,
+    wire_key,
 )
 from appmeasurement.variables import block_label as variables_block_label
 
@@ -184,3 +185,65 @@ def activitymap_text(click):
 def block_label(name):
     """What a top-level block holds: "c" -> "contextData" (unknown blocks keep their name)."""
     return variables_block_label(name) or name
+
+
+# --- Web SDK (Edge) hits: s.useEdge(alloy) ----------------------------------------------------------
+EDGE_LINK_KINDS = {
+    "o": ("link_o", "Custom link"),
+    "d": ("link_d", "Download link"),
+    "e": ("link_e", "Exit link"),
+}
+
+
+def is_edge_url(url):
+    """True for the Edge endpoint the bridge hands the callbacks (``.../v1/interact`` or ``/collect``)."""
+    return isinstance(url, str) and ("/v1/interact?" in url or "/v1/collect?" in url)
+
+
+def decode_edge(url, event):
+    """What the inspector shows for an Edge hit, in the shape of ``decode_request``.
+
+    ``event``: the sendEvent options (``hit.edge_event``: ``xdm`` and ``data.__adobe.analytics``), or None
+    while unknown. ``params`` lists the data object's variables (key = its name there); the link fields
+    show in the "link" group.
+
+    >>> from appmeasurement.jsonorder import loads
+    >>> event = loads('{"data": {"__adobe": {"analytics": {"pageName": "Home", "eVar1": "x",'
+    ...               ' "contextData": {"a": "1"}}}}, "xdm": {}}')
+    >>> hit = decode_edge("https://edge.adobedc.net/ee/v1/interact?configId=ds1", event)
+    >>> hit["rsid"], hit["kind"], hit["title"], [p["name"] for p in hit["params"]], hit["context_pairs"]
+    ('ds1', 'page', 'Home', ['pageName', 'eVar1'], [['a', '1']])
+    """
+    config = url.split("configId=", 1)[-1].split("&")[0] if "configId=" in url else ""
+    hit = {
+        "url": url,
+        "rsid": config,
+        "library": "Web SDK (Edge)",
+        "kind": "page",
+        "kind_label": "Page view",
+        "title": "",
+        "params": [],
+        "context": [],
+        "context_pairs": [],
+        "errors": [],
+    }
+    analytics = None
+    if event is not None:
+        analytics = event.get("data").get("__adobe").get("analytics") if event.get("data") else None
+    if analytics is None:
+        return hit
+    for name, value in analytics.items():
+        if name == "contextData":
+            for key, item in value.items():
+                hit["context_pairs"].append([key, item])
+                hit["context"].append({"name": key, "key": key, "value": item, "children": []})
+            continue
+        group = "link" if name in ("linkType", "linkName", "linkURL") else group_of(wire_key(name) or name)
+        hit["params"].append({"key": name, "name": name, "group": group, "value": value, "repeat": False})
+    link_type = analytics.get("linkType")
+    if link_type:
+        hit["kind"], hit["kind_label"] = EDGE_LINK_KINDS.get(link_type, ("other", "Link (" + link_type + ")"))
+        hit["title"] = analytics.get("linkName") or analytics.get("linkURL") or ""
+    else:
+        hit["title"] = analytics.get("pageName") or analytics.get("pageURL") or ""
+    return hit

@@ -15,7 +15,15 @@ objects, onto `window.demoHits` (a test and console hook).
 import js
 
 from demo import dom
-from demo.inspector import activitymap_clicks, activitymap_text, block_label, context_lines, decode_request
+from demo.inspector import (
+    activitymap_clicks,
+    activitymap_text,
+    block_label,
+    context_lines,
+    decode_edge,
+    decode_request,
+    is_edge_url,
+)
 
 MAX_CARDS = 60  # older cards are dropped so a long session keeps a light DOM
 
@@ -37,7 +45,10 @@ class HitRecord:
     def __init__(self, n, url):
         self.n = n
         self.url = url
-        self.decoded = decode_request(url)
+        self.edge = is_edge_url(url)  # sent through the Web SDK (s.useEdge): decoded from the event
+        self.decoded = decode_edge(url, None) if self.edge else decode_request(url)
+        self.hit = None  # the Hit, once bound (Edge hits share one URL, so they are told apart by it)
+        self.exchanges = []  # Edge requests and responses (demo.edgepage), once settled
         self.status = "sending"
         self.transport = None
         self.path = None  # "post" | "failure": which callback received the URL
@@ -64,6 +75,8 @@ class HitRecord:
             "params": [[p["key"], p["name"], p["value"]] for p in decoded["params"]],
             "context": decoded["context_pairs"],
             "errors": decoded["errors"],
+            "edge": self.edge,
+            "exchanges": self.exchanges,
         }
 
 
@@ -79,6 +92,7 @@ class Panel:
         self._n = 0
         self._list = dom.by_id("hits")
         self._empty = dom.by_id("hits-empty")
+        self.take_exchanges = None  # () -> [exchange]: the Edge page's take() (app/main.py sets it)
         js.window.demoHits = js.Array.new()
 
     # --- callbacks -------------------------------------------------------------------------------
@@ -95,17 +109,37 @@ class Panel:
         self._render(record)
         return record
 
+    def bind(self, hit):
+        """Right after s.t()/s.tl(): tie the card the pre-track callback made to its Hit (and, for an
+        Edge hit, show the event it carries)."""
+        if hit.url is None:
+            return
+        for record in reversed(self.records):
+            if record.url == hit.url and record.hit is None:
+                record.hit = hit
+                if record.edge:
+                    record.decoded = decode_edge(hit.url, getattr(hit, "edge_event", None))
+                    self._render(record)
+                return
+
     def path_taken(self, url, path, reason=None):
-        record = self.find(url) or self.sending(url)
+        record = self.find(url, lambda r: r.path is None) or self.sending(url)
         record.path = path
         record.reason = reason
         self.count(path)
         self._render(record)
 
-    def settled(self, outcome):
+    def settled(self, outcome, hit=None):
         if outcome.url is None:  # never built: nothing was sent, so there is no card either
             return
-        record = self.find(outcome.url) or self.sending(outcome.url)
+        record = None
+        if hit is not None:
+            record = self.find(outcome.url, lambda r: r.hit is hit)
+        record = (
+            record or self.find(outcome.url, lambda r: r.status == "sending") or self.sending(outcome.url)
+        )
+        if record.edge and self.take_exchanges is not None:
+            record.exchanges = self.take_exchanges()
         record.status = outcome.status
         record.transport = outcome.transport
         record.elapsed_ms = outcome.elapsed_ms
@@ -116,9 +150,11 @@ class Panel:
         js.window.demoHits.push(dom.js_object(record.as_plain()))
 
     # --- state -----------------------------------------------------------------------------------
-    def find(self, url):
+    def find(self, url, wanted=None):
+        """The oldest card for ``url`` (that ``wanted(record)`` accepts): Edge hits all share their
+        endpoint URL, and the queue settles them in call order."""
         for record in self.records:
-            if record.url == url:
+            if record.url == url and (wanted is None or wanted(record)):
                 return record
         return None
 
@@ -204,6 +240,8 @@ class Panel:
                 dom.h("p", {"class": "raw-url"}, record.url),
             )
         )
+        if record.edge:
+            lines.append(_edge_exchanges(record))
         dom.replace(element, lines)
 
 
@@ -271,3 +309,44 @@ def _context_tree(nodes):
         dom.h("div", {"class": "context-title"}, "Context data"),
         dom.h("ul", {"class": "tree"}, items),
     )
+
+
+def _edge_exchanges(record):
+    """The Edge requests of a hit as sent (body: xdm and data.__adobe.analytics) and their answers (handles)."""
+    items = []
+    for exchange in record.exchanges:
+        how = "sendBeacon" if exchange["beacon"] else "fetch · HTTP %s" % exchange["status"]
+        items.append(
+            dom.h(
+                "li",
+                {"data-testid": "edge-exchange"},
+                dom.h("p", {"class": "raw-url"}, "POST " + exchange["url"] + " (" + how + ")"),
+                dom.h(
+                    "pre", {"class": "edge-body", "data-testid": "edge-request"}, _pretty(exchange["body"])
+                ),
+                dom.h(
+                    "pre",
+                    {"class": "edge-body", "data-testid": "edge-response"},
+                    _pretty(exchange["response"]),
+                )
+                if exchange["response"]
+                else None,
+            )
+        )
+    if not items:
+        items.append(dom.h("li", {"class": "muted"}, "(the request shows here once the Edge answered)"))
+    return dom.h(
+        "details",
+        {"class": "tech", "data-testid": "edge"},
+        dom.h("summary", None, "Edge request and response (Web SDK)"),
+        dom.h("ol", {"class": "edge-exchanges"}, items),
+    )
+
+
+def _pretty(text):
+    from appmeasurement.jsonorder import dumps, loads
+
+    try:
+        return dumps(loads(text), 2)
+    except ValueError:
+        return text

@@ -115,8 +115,11 @@ class Shop:
                 s.campaign = campaign
 
     def track_page(self):
-        hit = self.s.t()
-        hit.add_done_callback(self.panel.settled)
+        return self._watch(self.s.t())
+
+    def _watch(self, hit):
+        self.panel.bind(hit)
+        hit.add_done_callback(lambda outcome: self.panel.settled(outcome, hit))
         return hit
 
     def track_link(self, link_object, link_type, name, track_vars="None", track_events="None"):
@@ -127,9 +130,7 @@ class Shop:
         s = self.s
         s.linkTrackVars = track_vars
         s.linkTrackEvents = track_events
-        hit = s.tl(link_object, link_type, name)
-        hit.add_done_callback(self.panel.settled)
-        return hit
+        return self._watch(s.tl(link_object, link_type, name))
 
     # --- cart -------------------------------------------------------------------------------------
     def add_to_cart(self, product, where):
@@ -191,7 +192,8 @@ class Shop:
     def _on_exit_link(self, anchor, event):
         event.preventDefault()  # the demo stays on the page so the hit can be inspected
         toast(
-            "Exit link tracked automatically (sent with navigator.sendBeacon). The demo stays on this page."
+            "Exit link tracked automatically (navigator.sendBeacon, or the Web SDK when it is selected). "
+            "The demo stays on this page."
         )
 
     def _on_download_link(self, anchor, event):
