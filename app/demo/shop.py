@@ -47,7 +47,7 @@ class Shop:
         dom.listen(js.window, "popstate", lambda event: self.render())
         # Hits sent by automatic link tracking (download and exit clicks): the panel shows how
         # they settled, like the hits the views send themselves.
-        self.s.clickTracking.on_hit = lambda hit: hit.add_done_callback(self.panel.settled)
+        self.s.clickTracking.on_hit = self._watch
         self._update_cart_badge()
         self.render()
 

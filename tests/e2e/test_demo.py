@@ -416,7 +416,10 @@ def test_outage_takes_the_failure_path(collector, page, open_pyscript_page, inte
     page.locator("label.switch").click()
     expect(page.locator("html")).to_have_attribute("data-outage", "on", timeout=UI_TIMEOUT_MS)
     faults = [(f["rsid"], f["action"], f["status"]) for f in collector.faults()["faults"]]
-    assert faults == [(RSID, "status", 500)], f"the toggle registered {faults}"
+    # The outage covers both ways the demo sends: /b/ss/ (the rsid) and the Web SDK (its datastream).
+    assert faults == [(RSID, "status", 500), ("pyshop-demo", "status", 500)], (
+        f"the toggle registered {faults}"
+    )
 
     shop.nav("products")
     failed = shop.next_hit(
