@@ -106,18 +106,7 @@ def escape(value):
     A surrogate pair (two code points, as MicroPython's json makes them) is the one character JS
     sees: ``escape("\\ud83c\\udf89") == escape("🎉") == "%F0%9F%8E%89"``.
     """
-    text = _text_of(value)
-    if text is None:
-        return value
-    out = _escape_text(text)
-    if out is None:
-        whole, lone = combine_surrogates(text)
-        if lone:
-            raise ValueError(
-                "escape: lone UTF-16 surrogate in %r (JS encodeURIComponent throws URIError)" % (text[:80],)
-            )
-        out = _escape_text(whole)
-    return out
+    return _escape(value, None, None, True)
 
 
 def escape_lenient(value, name=None, warn=None):
@@ -130,12 +119,20 @@ def escape_lenient(value, name=None, warn=None):
     AppMeasurement: pageName holds 1 lone UTF-16 surrogate (half a character); sent as U+FFFD
     'a%EF%BF%BDb'
     """
+    return _escape(value, name, warn, False)
+
+
+def _escape(value, name, warn, strict):
     text = _text_of(value)
     if text is None:
         return value
     out = _escape_text(text)
-    if out is None:
+    if out is None:  # a surrogate code point: pairs become one character, lone ones U+FFFD
         whole, lone = combine_surrogates(text)
+        if lone and strict:
+            raise ValueError(
+                "escape: lone UTF-16 surrogate in %r (JS encodeURIComponent throws URIError)" % (text[:80],)
+            )
         if lone and warn is not None:
             warn(
                 "AppMeasurement: %s holds %d lone UTF-16 surrogate%s (half a character); sent as U+FFFD"
