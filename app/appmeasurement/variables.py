@@ -115,35 +115,26 @@ _INDEXED = (
 )
 
 
+_INDEXED_KEY = {}  # "eVar12" -> "v12": every indexed name AppMeasurement sends (canonical digits)
+_INDEXED_NAME = {}  # "v12" -> "eVar12": the reverse
+
+
 def _indexed_names():
     names = []
     for i in range(EVAR_COUNT):
-        for prefix, _key, count in _INDEXED:
+        digits = str(i)
+        for prefix, key, count in _INDEXED:
             if i < count:
-                names.append(prefix + str(i))
+                name = prefix + digits
+                names.append(name)
+                _INDEXED_KEY[name] = key + digits
+                _INDEXED_NAME[key + digits] = name
     return names
 
 
-def _index_of(name, prefix):
-    """The index in "eVar12" for prefix "eVar" (canonical decimal only), or -1."""
-    digits = name[len(prefix) :]
-    if not digits or not name.startswith(prefix):
-        return -1
-    for ch in digits:
-        if ch < "0" or ch > "9":
-            return -1
-    if len(digits) > 1 and digits[0] == "0":
-        return -1
-    return int(digits)
-
-
 def indexed_key(name):
-    """Wire key of prop/eVar/hier/list N ("c5", "v12", "h1", "l3"), else None."""
-    for prefix, key, count in _INDEXED:
-        i = _index_of(name, prefix)
-        if 0 <= i < count:
-            return key + str(i)
-    return None
+    """Wire key of prop/eVar/hier/list N ("c5", "v12", "h1", "l3"), else None ("eVar01", "prop76")."""
+    return _INDEXED_KEY.get(name)
 
 
 _KEYS = {}
@@ -181,7 +172,7 @@ TRANSIENT = (
 
 # Cleared by clearVars() besides every prop/eVar/hier/list.
 _CLEARED_NAMED = "channel events products purchaseID transactionID state zip campaign".split()
-CLEARED = tuple([n for n in TRACKED if indexed_key(n) is not None] + _CLEARED_NAMED)
+CLEARED = tuple([n for n in TRACKED if n in _INDEXED_KEY] + _CLEARED_NAMED)
 
 # Variables sent as a nested block rather than key=value: variable -> block name.
 BLOCKS = {"contextData": "c", "clientHints": "h", "retrieveLightData": "mts"}
@@ -271,14 +262,7 @@ def variable_for_key(key):
     name = _VARIABLES.get(key)
     if name is not None:
         return name
-    if len(key) < 2:
-        return None
-    for prefix, wire, count in _INDEXED:
-        if key[0] == wire:
-            i = _index_of(key, wire)
-            if 0 <= i < count:
-                return prefix + str(i)
-    return None
+    return _INDEXED_NAME.get(key)
 
 
 def extra_key_label(key):
