@@ -39,10 +39,11 @@ def read(env, name):
     return "" if value == "[[B]]" else value
 
 
-def write(s, name, value, expires=None):
+def write(s, name, value, expires=None, current=None):
     """``s.cookieWrite``: True when the cookie reads back.
 
     expires: None (session), 1 (two years, or cookieLifetime seconds) or an epoch time in ms.
+    current: the cookie's value as the caller has just read it (saves reading it again).
     """
     env = s._env
     domain = cookie_domain(s)
@@ -68,7 +69,7 @@ def write(s, name, value, expires=None):
     if js_truthy(s.writeSecureCookies):
         cookie += " secure;"
     written = s._state.cookies_written
-    if text and written.get(name) == cookie and read(env, name) == text:
+    if text and written.get(name) == cookie and (current if current is not None else read(env, name)) == text:
         # This instance wrote this very cookie (same value, expiry second, domain) and it is still
         # there: writing it again would change nothing (s_fid is rewritten on every hit otherwise).
         return True
@@ -132,10 +133,10 @@ def new_fid(rand):
 
 def fallback_id(s):
     """The ``s_fid`` cookie's id (made and stored when missing), or 0 when it cannot be stored."""
-    fid = read(s._env, "s_fid")
+    stored = fid = read(s._env, "s_fid")
     if not fid or "-" not in fid:
         fid = new_fid(s._env.random)
-    if not write(s, "s_fid", fid, 1):
+    if not write(s, "s_fid", fid, 1, stored):
         return 0
     return fid
 
@@ -148,8 +149,8 @@ def sampled(s):
     group = s.visitorSamplingGroup
     owner = s.visitorNamespace if js_truthy(s.visitorNamespace) else s.account
     name = "s_vsn_" + js_string(owner) + ("_" + js_string(group) if js_truthy(group) else "")
-    stored = read(s._env, name)
     if js_truthy(rate):
+        stored = read(s._env, name)  # AppMeasurement reads it on every hit; only sampling uses it
         rate = to_number(rate)
         if rate is None:
             return True
