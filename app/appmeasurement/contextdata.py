@@ -200,7 +200,27 @@ def serialize(block, items, allowed=None, allow_prefix="", warn=None):
     """
     if not isinstance(items, list):
         items = list(items)
-    return _group(block, items, allowed, allow_prefix, "", warn)
+    memo_key = None
+    for key, value in items:
+        if type(key) is not str or type(value) is not str:
+            break
+    else:
+        # All text, as context data nearly always is, and mostly the same from hit to hit: the
+        # nested walk below visits every item once per group, so remember recent results.
+        memo_key = (block, allowed, allow_prefix, tuple(items))
+        done = _SERIALIZED.get(memo_key)
+        if done is not None:
+            return done
+    done = _group(block, items, allowed, allow_prefix, "", warn)
+    if memo_key is not None:
+        if len(_SERIALIZED) >= _SERIALIZED_SIZE:
+            _SERIALIZED.clear()
+        _SERIALIZED[memo_key] = done
+    return done
+
+
+_SERIALIZED = {}  # (block, allowed, allow_prefix, items) -> serialised text, for all-text items
+_SERIALIZED_SIZE = 64
 
 
 def _group(name, items, allowed, allow_prefix, prefix, warn):

@@ -106,6 +106,10 @@ def escape(value):
     A surrogate pair (two code points, as MicroPython's json makes them) is the one character JS
     sees: ``escape("\\ud83c\\udf89") == escape("🎉") == "%F0%9F%8E%89"``.
     """
+    if type(value) is str:  # the common case, a value escaped before: one lookup, no more calls
+        done = _MEMO.get(value)
+        if done is not None:
+            return done
     return _escape(value, None, None, True)
 
 
@@ -119,6 +123,10 @@ def escape_lenient(value, name=None, warn=None):
     AppMeasurement: pageName holds 1 lone UTF-16 surrogate (half a character); sent as U+FFFD
     'a%EF%BF%BDb'
     """
+    if type(value) is str:
+        done = _MEMO.get(value)
+        if done is not None:
+            return done
     return _escape(value, name, warn, False)
 
 
