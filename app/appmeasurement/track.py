@@ -9,7 +9,8 @@ callbacks, then sends. ``build(s, overrides)`` is the request stage, step by ste
  3. sampling    visitor sampling and opt-out: out of sample or opted out sends nothing (cookies.py)
  4. identity    the ``s_fid`` fallback id unless an ECID/analytics id is set (cookies.py)
  5. link        the link element, URL and type (links.py); ClickMap (activitymap.py)
- 6. plugins     ``s.doPlugins(s)`` (plugins.py)
+ 6. plugins     ``s.doPlugins(s)`` (plugins.py); then, with ``trackOffline``, ``ts`` (seconds) unless
+                ``s.timestamp`` is set
  7. page        pageURL and referrer (pagefacts.py); ActivityMap context data (activitymap.py)
  8. link fields ``pe``/``pev1``/``pev2``; ActivityMap block and ``s_sq`` click data (links.py,
                 activitymap.py); nothing is sent without an account, when aborted, or for a link
