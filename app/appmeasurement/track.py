@@ -37,7 +37,7 @@ the queue: storage.py) and automatic click tracking (clicks.py: it calls ``s.t()
     (['t=22%2F10%2F2026%206%3A10%3A10%200%200', 'fid=...', 'ce=UTF-8'], False)
 """
 
-from . import activitymap, cookies, edgebridge, identity, links, overrides, pagefacts, plugins, query, request
+from . import activitymap, cookies, identity, links, overrides, pagefacts, plugins, query, request
 from .callbacks import format_exception
 from .contextdata import ContextData
 from .jsvalues import js_truthy
@@ -107,6 +107,8 @@ def _request(s, call):
     if js_truthy(s.writeSecureCookies) and not js_truthy(s.ssl):
         cookies.add_exclusion_code(s)
     if s._state.edge is not None:
+        from . import edgebridge  # imported when used: pages that never call s.useEdge() skip its compile
+
         result = edgebridge.request(s, s._state.edge)  # s.useEdge(alloy): a sendEvent, not a URL
     else:
         url = request.hit_url(s, call.buster, call.t_param + _query(s, call))

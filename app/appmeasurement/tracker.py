@@ -21,7 +21,7 @@ only AppMeasurement's own variables are ever sent.
     (None, '2.27.0', 'a%20b')
 """
 
-from . import activitymap, clicks, cookies, edgebridge, links, pagefacts, query, readiness, storage
+from . import activitymap, clicks, cookies, links, pagefacts, query, readiness, storage
 from .checks import check_link_type, check_rsid
 from .contextdata import ContextData
 from .escaping import escape, unescape
@@ -213,6 +213,8 @@ class AppMeasurement:
     def useEdge(self, alloy):
         """Send the hits through the Web SDK instance ``alloy`` (``websdk.createInstance()``, configured)
         as Analytics data-object events instead of /b/ss/ requests; None switches back (edgebridge.py)."""
+        from . import edgebridge  # imported when used (start-up: see track.py)
+
         edgebridge.attach(self, alloy)
 
     # --- readiness and introspection (readiness.py) -------------------------------------------
