@@ -220,10 +220,7 @@ class HitQueue:
             pending = []
         for hit in pending:
             if getattr(hit, "_edge", None) is not None:
-                # A Web SDK event has no /b/ss/ URL to beacon: the SDK sends it as an unloading event.
-                hit._edge.unload()
-                hit.transport = hit._edge.transport
-                self._send_edge(hit)
+                self._send_edge_now(hit)
                 continue
             if not self._send_now(hit) and not (offline and self._store(opts, [hit])):
                 self._settle(hit, FAILED, "the browser refused the request at unload")
@@ -436,6 +433,30 @@ class HitQueue:
         self.callbacks.run("post", (hit.url,))
         self._settle(hit, LOADED, "handed to the browser as the page was hidden")
         return True
+
+    def _send_edge_now(self, hit):
+        """At unload: a Web SDK event has no /b/ss/ URL to beacon, so the SDK sends it as an
+        unloading event. It is no longer the queue's current request: it settles by itself (a page
+        that is only hidden lives on and must see its outcome)."""
+        edge = hit._edge
+        edge.unload()
+        hit.transport = edge.transport
+
+        def sent():
+            if hit.outcome is None:
+                self.callbacks.run("post", (hit.url,))
+                self._settle(hit, LOADED, "sent by the Web SDK as the page was hidden")
+
+        def failed(reason):
+            if hit.outcome is None:
+                self.callbacks.run("failure", (hit.url, reason))
+                self._settle(hit, FAILED, reason)
+
+        def nothing_sent(reason):
+            if hit.outcome is None:
+                self._settle(hit, NOT_SENT, reason)
+
+        edge.send(sent, failed, nothing_sent)
 
     def _send_edge(self, hit):
         # Settles through the same _loaded/_failed as an image, so the callbacks and the Hit behave alike.

@@ -255,3 +255,25 @@ def test_pre_track_callback_sees_the_event_on_the_hit():
 
     event, _outcome = asyncio.run(main())
     assert event["data"]["__adobe"]["analytics"]["pageName"] == "Home", event
+
+
+def test_events_queued_when_the_page_is_hidden_go_as_unloading_events_and_settle():
+    # visibilitychange to hidden is also a tab switch: the page lives on and must see every outcome.
+    async def main():
+        rig = Rig()
+        set_page(rig.s)
+        first = rig.s.t()  # in flight: the queue sends one request at a time
+        rig.s.pageName = "Second"
+        second = rig.s.t()  # queued behind it
+        assert not second.done, "the second event waits for the first"
+        rig.s._env.fire("hide")
+        # wait(): without an outcome the test fails in 5 s instead of hanging
+        return rig, await first.wait(5), await second.wait(5)
+
+    rig, first, second = asyncio.run(main())
+    assert (first.status, second.status) == (LOADED, LOADED), f"expected both loaded, got {first}, {second}"
+    assert second.transport == "edge-beacon", f"the queued event goes as an unloading event, got {second}"
+    names = [event["data"]["__adobe"]["analytics"]["pageName"] for _, event in rig.sent()]
+    assert sorted(names) == ["Home", "Second"], f"each event sent once, sent {names}"
+    posts = [entry for entry in rig.seen if entry[0] == "post"]
+    assert len(posts) == 2, f"a post-track callback per event, saw {rig.seen}"
