@@ -314,13 +314,63 @@ def _label(element):
     return ""
 
 
+_LAZY = object()  # a _DomInfo field not read from the DOM yet
+
+
 class _DomInfo(ElementInfo):
+    """The ElementInfo of a DOM element. Its costly fields are read when first used, not when it is
+    made: a click builds the info of every ancestor, and for BODY or HTML ``innerText`` and
+    ``textContent`` are the whole page's text (``innerText`` forces a layout), the label walks the
+    whole subtree, and ``parent`` would build the chain up to HTML at once."""
+
     def get_attribute(self, name):
         return _attribute(self.node, name)
 
+    def _read(self, field, compute):
+        value = getattr(self, field)
+        if value is _LAZY:
+            value = compute()
+            setattr(self, field, value)
+        return value
+
+    @property
+    def parent(self):
+        def up():
+            element = _prop(self.node, "parentElement")
+            return _element_info(element) if element else None
+
+        return self._read("_parent", up)
+
+    @parent.setter
+    def parent(self, value):
+        self._parent = value
+
+    @property
+    def label(self):
+        return self._read("_label", lambda: _label(self.node))
+
+    @label.setter
+    def label(self, value):
+        self._label = value
+
+    @property
+    def inner_text(self):
+        return self._read("_inner_text", lambda: _text(_prop(self.node, "innerText")))
+
+    @inner_text.setter
+    def inner_text(self, value):
+        self._inner_text = value
+
+    @property
+    def text_content(self):
+        return self._read("_text_content", lambda: _text(_prop(self.node, "textContent")))
+
+    @text_content.setter
+    def text_content(self, value):
+        self._text_content = value
+
 
 def _element_info(element):
-    parent = _prop(element, "parentElement")
     onclick = _prop(element, "onclick")
     return _DomInfo(
         tag_name=_text(_prop(element, "tagName")),
@@ -333,13 +383,13 @@ def _element_info(element):
         # (js.String(f)) as a wrapper calling into Python, whose source is not the handler's.
         onclick=_text(onclick.toString()) if onclick else "",
         value=_text(_prop(element, "value")),
-        inner_text=_text(_prop(element, "innerText")),
-        text_content=_text(_prop(element, "textContent")),
+        inner_text=_LAZY,
+        text_content=_LAZY,
         src=_text(_prop(element, "src")),
         region_id=_attribute(element, "data-id") or _attribute(element, "id"),
         s_object_id=_attribute(element, "data-s-object-id") or _attribute(element, "s-object-id"),
-        label=_label(element),
-        parent=_element_info(parent) if parent else None,
+        label=_LAZY,
+        parent=_LAZY,
         node=element,
         target=_text(_prop(element, "target")),
     )
