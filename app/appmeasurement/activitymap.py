@@ -13,7 +13,7 @@ by the next hit of the same report suites.
 import math
 
 from .contextdata import ContextData, serialize
-from .cookies import read as read_cookie
+from .cookies import read_in_call as read_cookie
 from .cookies import write as write_cookie
 from .escaping import escape_lenient, unescape
 from .jsvalues import JS_SPACE, js_string, js_truthy, to_number, utf16_slice
@@ -282,7 +282,7 @@ def carry_clicks(s, call, send):
     """Move a.activitymap.* context data to the block after pev3 and carry or store ``s_sq`` click
     data (second half of AppMeasurement's ``fc``). ``send``: whether this call sends a hit."""
     session = js_truthy(s.useLinkTrackSessionStorage)
-    stored = _session_read(s._env) if session else read_cookie(s._env, "s_sq")
+    stored = _session_read(s._env) if session else read_cookie(s, "s_sq")
     data = s.contextData
     if send and not stored and not _has_activitymap_keys(data):
         return  # the common page view: nothing to move, carry or store

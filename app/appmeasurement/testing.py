@@ -74,6 +74,7 @@ class StaticEnvironment:
         self._cookie_names = []
         self._cookie_values = {}
         self.cookie_writes = []
+        self.cookie_reads = 0  # how often the tracker read document.cookie
         self.navigations = []
         self.messages = []
         self.html = FakeElement(tag_name="HTML")
@@ -120,6 +121,7 @@ class StaticEnvironment:
 
     # cookies
     def get_cookies(self):
+        self.cookie_reads += 1
         return "; ".join([name + "=" + self._cookie_values[name] for name in self._cookie_names])
 
     def set_cookie(self, cookie_string):

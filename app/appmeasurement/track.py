@@ -63,6 +63,7 @@ def build(s, values):
     call = Call(request.cache_buster(env.now_ms(), env.random()), request.timestamp_param(env.local_time()))
     backup = overrides.apply(s, values, False) if values is not None else None
     try:
+        s._state.jar = cookies.UNREAD  # the page's cookies are read once for the whole call
         return _request(s, call)
     except Exception as exc:
         # No value a variable holds may break the page's own code (issue #11): the steps above are
@@ -77,6 +78,7 @@ def build(s, values):
         reset_transient(s)
         if backup is not None:
             overrides.apply(s, backup, False)
+        s._state.jar = None
 
 
 def _request(s, call):

@@ -66,6 +66,7 @@ class _State:
         self.held_referrer = None  # a referrer kept from an aborted call
         self.cookie_domain = cookies.UNKNOWN_DOMAIN  # worked out once, on the first cookie written
         self.cookies_written = {}  # name -> the cookie string last written and read back
+        self.jar = None  # document.cookie as read in the current track call (cookies.call_jar)
         self.two_years = None  # (epoch second, expiry ms) of the default two-year cookie lifetime
         self.identity = None  # identity.State, made on first use
         self.readiness = None  # readiness.State, made on first use
