@@ -19,7 +19,7 @@ first), and it returns the backup mapping that undoes it when applied in turn.
 from .checks import describe
 from .contextdata import ContextData, is_mapping
 from .jsvalues import js_truthy
-from .variables import BLOCKS, CONFIG, TRACKED, is_known
+from .variables import BLOCKS, is_known
 
 
 def check(values, what, console):
@@ -59,7 +59,9 @@ def apply(s, values, merge):
     backup = {}
     for key in values:
         name = key[1:] if key[:1] == "!" else key
-        if name in backup or name not in _APPLIED:
+        if name in backup or not is_known(
+            name
+        ):  # what s.t(overrides) may set (AppMeasurement's a.i and a.Ra)
             continue
         new = values.get(name)
         if not js_truthy(new) and not js_truthy(values.get("!" + name)):
@@ -76,12 +78,3 @@ def apply(s, values, merge):
         backup[name] = current
         _set(s, name, new)
     return backup
-
-
-# What s.t(overrides) may set: every tracked variable and the configuration ones (AppMeasurement's
-# a.i and a.Ra); anything else in an overrides mapping is ignored.
-_APPLIED = {}
-for _name in TRACKED:
-    _APPLIED[_name] = True
-for _name in CONFIG:
-    _APPLIED[_name] = True

@@ -2,7 +2,7 @@
 
 ``sendable(s)`` takes the tracked variables the instance holds with a truthy value (only those: the
 cost of a hit grows with what the page set, not with the ~400 variables AppMeasurement knows);
-``build`` writes them in AppMeasurement's order (``variables.TRACKED``) under their wire keys
+``build`` writes them in AppMeasurement's order (``variables.position``) under their wire keys
 (``variables.WIRE_KEYS``), with AppMeasurement's special cases: context-data blocks, ``pageURL`` cut
 into ``g`` and ``-g``, ``events2`` merged into ``events``, hierarchies cut to 255, the link filters.
 
@@ -16,17 +16,25 @@ into ``g`` and ``-g``, ``events2`` merged into ``events``, hierarchies cut to 25
 from .contextdata import ContextData, is_mapping, serialize
 from .escaping import escape_lenient
 from .jsvalues import js_string, js_truthy, utf16_len, utf16_slice
-from .variables import ALWAYS_SENT, BLOCKS, PRE_ESCAPED, TRACKED, wire_key
+from .variables import ALWAYS_SENT, BLOCKS, PRE_ESCAPED, position, wire_key
 
 _ALWAYS_SENT_TEXT = ",".join(ALWAYS_SENT)
 
-# Send position of every tracked variable, and the "&key=" it is written with.
+# Send position and "&key=" of each variable name met so far (-1: not a tracked variable). Filled
+# on demand: the names a page uses, not all 420 (building those cost MicroPython ~8 ms at import).
 ORDER = {}
 PREFIX = {}
-for _i, _name in enumerate(TRACKED):
-    ORDER[_name] = _i
-    PREFIX[_name] = "&" + wire_key(_name) + "="
-_PEV3 = ORDER["pev3"]
+
+
+def _learn(name):
+    at = position(name)
+    ORDER[name] = at
+    if at >= 0:
+        PREFIX[name] = "&" + wire_key(name) + "="
+    return at
+
+
+_PEV3 = position("pev3")
 _HIERS = ("hier0", "hier1", "hier2", "hier3", "hier4", "hier5")
 # Variables with a rule of their own in build(); every other one is "&key=" + escape(value).
 _SPECIAL = {}
@@ -80,7 +88,10 @@ def sendable(s):
     values = {}
     order = ORDER
     for name, value in s.__dict__.items():
-        if name in order and js_truthy(value):
+        at = order.get(name)
+        if at is None:
+            at = _learn(name)
+        if at >= 0 and js_truthy(value):
             values[name] = value
     return values
 
@@ -102,19 +113,23 @@ def build(values, allowed=None, allowed_events=None, ssl=False, after_pev3="", l
     page_url_rest = None
     names = []
     for name in values:
-        names.append((ORDER[name], name))
+        at = ORDER.get(name)
+        if at is None:
+            at = _learn(name)
+        if at >= 0:
+            names.append((at, name))
     if extra_events and "events" not in values:
-        names.append((ORDER["events"], "events"))  # events2 stands in for events
+        names.append((position("events"), "events"))  # events2 stands in for events
     page_url = values.get("pageURL")
     if isinstance(page_url, str) and utf16_len(page_url) > 255:
         page_url_rest = utf16_slice(page_url, 255)
         if "pageURLRest" not in values:
-            names.append((ORDER["pageURLRest"], "pageURLRest"))
+            names.append((position("pageURLRest"), "pageURLRest"))
     names.sort()
     out = []
     pending_pev3 = bool(after_pev3)
-    for position, name in names:
-        if pending_pev3 and position > _PEV3:
+    for at, name in names:
+        if pending_pev3 and at > _PEV3:
             out.append(after_pev3)
             pending_pev3 = False
         if name == "pageURLRest" and page_url_rest is not None:
@@ -177,7 +192,7 @@ def each_var(s, only=None):
         allowed = link_filters(s.linkTrackVars, s.linkTrackEvents)[0]
     only = "," + js_string(only) + "," if js_truthy(only) else None
     values = sendable(s)
-    names = sorted([(ORDER[name], name) for name in values])
+    names = sorted([(ORDER[name], name) for name in values])  # sendable learned every name
     out = []
     for _position, name in names:
         key = "," + name + ","

@@ -32,23 +32,24 @@ from . import identity, track
 from .callbacks import run_isolated
 from .contextdata import ContextData
 from .jsvalues import js_truthy, to_number
-from .variables import TRACKED, indexed_key, is_known
+from .variables import indexed_key, is_known
 
 POLL_MS = 100  # AppMeasurement checks the deferred queue this often
 DEFAULT_WAIT_MS = 5000  # s.visitorWaitTimeout's default
 
 # Variables a deferred hit blanks when they were unset at call time (AppMeasurement's Bc list), so a
 # value set between the call and the send does not leak into the earlier hit.
-_BLANKED = {}
-for _name in TRACKED:
-    if indexed_key(_name) is not None:
-        _BLANKED[_name] = True
+_BLANKED = {}  # besides every prop/eVar/hier/list
 for _name in (
     "channel events eventList products productList purchaseID transactionID state zip campaign events2 "
     "latitude longitude ms_a contextData supplementalDataID tnt timestamp abort useBeacon linkObject "
     "clickObject linkType linkName linkURL bodyClickTarget bodyClickFunction"
 ).split():
     _BLANKED[_name] = True
+
+
+def _blanked(name):
+    return name in _BLANKED or indexed_key(name) is not None
 
 
 class State:
@@ -243,7 +244,7 @@ def _send(s, values, hit):
     # Variables unset at call time and set since are blanked for this hit (see _BLANKED).
     values = dict(values)
     for name, value in s.__dict__.items():
-        if name in _BLANKED and name not in values and js_truthy(value):
+        if name not in values and js_truthy(value) and _blanked(name):
             values["!" + name] = 1
     try:
         s._queue.track(lambda: track.build(s, values), hit)

@@ -29,7 +29,7 @@ from .jsvalues import js_string, js_truthy, utf16_sort_key
 from .lifecycle import HitQueue
 from .overrides import apply as apply_variables
 from .overrides import check as check_variables
-from .variables import CLEARED, VERSION
+from .variables import VERSION, is_cleared
 
 _registry = []  # every instance, in creation order (window.s_c_il in the JS)
 _counter = [0]  # next s_c_il slot; each instance also takes one for its ActivityMap module
@@ -208,8 +208,9 @@ class AppMeasurement:
     def clearVars(self):
         """Unset props, eVars, hiers, lists, channel, events, products, purchaseID, transactionID,
         state, zip and campaign (pageName, pageURL, contextData ... are kept)."""
-        for name in CLEARED:
-            object.__setattr__(self, name, None)
+        for name in list(self.__dict__):
+            if is_cleared(name):
+                object.__setattr__(self, name, None)
 
     def useEdge(self, alloy):
         """Send the hits through the Web SDK instance ``alloy`` (``websdk.createInstance()``, configured)

@@ -20,7 +20,7 @@ nested blocks (``c.`` ... ``.c``).  ``appmeasurement.parse`` reads a request wit
     (None, None, None, 'AQB (request start)')
     >>> block_label("c"), block_label("cid")
     ('contextData', 'customer IDs')
-    >>> TRACKED.index("pageName") < TRACKED.index("prop1") < TRACKED.index("pe")
+    >>> position("pageName") < position("prop1") < position("eVar1") < position("pe")
     True
 """
 
@@ -115,26 +115,35 @@ _INDEXED = (
 )
 
 
-_INDEXED_KEY = {}  # "eVar12" -> "v12": every indexed name AppMeasurement sends (canonical digits)
-_INDEXED_NAME = {}  # "v12" -> "eVar12": the reverse
-
-
-def _indexed_names():
-    names = []
-    for i in range(EVAR_COUNT):
-        digits = str(i)
-        for prefix, key, count in _INDEXED:
-            if i < count:
-                name = prefix + digits
-                names.append(name)
-                _INDEXED_KEY[name] = key + digits
-                _INDEXED_NAME[key + digits] = name
-    return names
+def _index(digits, count):
+    # Canonical decimals only ("eVar01" is no variable), below the family's count.
+    if not digits or (digits[0] == "0" and len(digits) > 1):
+        return -1
+    for ch in digits:
+        if ch < "0" or ch > "9":  # ASCII only: CPython's isdigit() and int() take "１" too
+            return -1
+    i = int(digits)
+    return i if i < count else -1
 
 
 def indexed_key(name):
-    """Wire key of prop/eVar/hier/list N ("c5", "v12", "h1", "l3"), else None ("eVar01", "prop76")."""
-    return _INDEXED_KEY.get(name)
+    """Wire key of prop/eVar/hier/list N ("c5", "v12", "h1", "l3"), else None ("eVar01", "prop76").
+
+    Worked out from the name rather than looked up: a table of all 337 indexed names cost MicroPython
+    about 10 ms to build at import, a quarter of the package's start-up.
+    """
+    for prefix, key, count in _INDEXED:
+        if name.startswith(prefix) and _index(name[len(prefix) :], count) >= 0:
+            return key + name[len(prefix) :]
+    return None
+
+
+def _indexed_name(key):
+    # "v12" -> "eVar12", the reverse of indexed_key
+    for prefix, letter, count in _INDEXED:
+        if key.startswith(letter) and _index(key[1:], count) >= 0:
+            return prefix + key[1:]
+    return None
 
 
 _KEYS = {}
@@ -143,9 +152,52 @@ for _name, _key in WIRE_KEYS:
 _NAMES = [row[0] for row in WIRE_KEYS]
 _PAGE_START = _NAMES.index("purchaseID")
 _INDEXED_AT = _NAMES.index(INDEXED)
+_INDEXED_COUNT = PROP_COUNT + EVAR_COUNT + HIER_COUNT + LIST_COUNT
+_POSITION = {}  # the named rows' send positions, the indexed block counted in
+for _i, _name in enumerate(_NAMES):
+    if _i != _INDEXED_AT:
+        _POSITION[_name] = _i if _i < _INDEXED_AT else _i - 1 + _INDEXED_COUNT
 
-# Every variable AppMeasurement sends, in send order (a.i in the JS).
-TRACKED = tuple(_NAMES[:_INDEXED_AT] + _indexed_names() + _NAMES[_INDEXED_AT + 1 :])
+
+def position(name):
+    """Where variable ``name`` goes in the query string (its index in ``tracked()``), else -1.
+
+    The indexed block interleaves by index (``prop1 eVar1 hier1 list1 prop2 ...``), each family
+    stopping at its count, so a position is arithmetic: the names of all lower indexes, then the
+    families before this one that still have this index.
+
+        >>> [tracked()[position(n)] for n in ("pageName", "eVar7", "list3", "pe")]
+        ['pageName', 'eVar7', 'list3', 'pe']
+    """
+    at = _POSITION.get(name)
+    if at is not None:
+        return at
+    for f, (prefix, _key, count) in enumerate(_INDEXED):
+        if name.startswith(prefix):
+            i = _index(name[len(prefix) :], count)
+            if i < 0:
+                return -1
+            at = _INDEXED_AT
+            for g, (_p, _k, other) in enumerate(_INDEXED):
+                at += min(i, other) + (1 if g < f and i < other else 0)
+            return at
+    return -1
+
+
+_TRACKED = []
+
+
+def tracked():
+    """Every variable AppMeasurement sends, in send order (a.i in the JS), made on first use."""
+    if not _TRACKED:
+        names = []
+        for i in range(EVAR_COUNT):
+            for prefix, _key, count in _INDEXED:
+                if i < count:
+                    names.append(prefix + str(i))
+        _TRACKED.extend(_NAMES[:_INDEXED_AT] + names + _NAMES[_INDEXED_AT + 1 :])
+    return _TRACKED
+
 
 # Never filtered out by linkTrackVars (a.F in the JS): the head and the tail of the table.
 ALWAYS_SENT = tuple(_NAMES[:_PAGE_START] + _NAMES[_INDEXED_AT + 1 :])
@@ -171,8 +223,16 @@ TRANSIENT = (
 ).split()
 
 # Cleared by clearVars() besides every prop/eVar/hier/list.
-_CLEARED_NAMED = "channel events products purchaseID transactionID state zip campaign".split()
-CLEARED = tuple([n for n in TRACKED if n in _INDEXED_KEY] + _CLEARED_NAMED)
+_CLEARED_NAMED = {}
+for _n in "channel events products purchaseID transactionID state zip campaign".split():
+    _CLEARED_NAMED[_n] = True
+
+
+def is_cleared(name):
+    """True for what clearVars() unsets: every prop/eVar/hier/list, channel, events, products,
+    purchaseID, transactionID, state, zip and campaign."""
+    return name in _CLEARED_NAMED or indexed_key(name) is not None
+
 
 # Variables sent as a nested block rather than key=value: variable -> block name.
 BLOCKS = {"contextData": "c", "clientHints": "h", "retrieveLightData": "mts"}
@@ -180,11 +240,12 @@ BLOCKS = {"contextData": "c", "clientHints": "h", "retrieveLightData": "mts"}
 # Sent without escaping: they are escaped when the link call fills them.
 PRE_ESCAPED = ("pe", "pev1", "pev2", "pev3")
 
-_KNOWN = {}
-for _n in TRACKED:
+_KNOWN = {}  # the named variables (tracked or configuration); indexed_key knows the others
+for _n in _NAMES:
     _KNOWN[_n] = True
 for _n in CONFIG:
     _KNOWN[_n] = True
+del _KNOWN[INDEXED]
 
 
 def wire_key(name):
@@ -197,7 +258,7 @@ def wire_key(name):
 
 def is_known(name):
     """True for the variables s.t(overrides) can set (tracked or configuration)."""
-    return name in _KNOWN
+    return name in _KNOWN or indexed_key(name) is not None
 
 
 # -- the other direction: wire key -> variable, and the keys that are no variable ------------------
@@ -262,7 +323,7 @@ def variable_for_key(key):
     name = _VARIABLES.get(key)
     if name is not None:
         return name
-    return _INDEXED_NAME.get(key)
+    return _indexed_name(key)
 
 
 def extra_key_label(key):
@@ -279,7 +340,7 @@ def sendable_keys():
     """Every key=value wire key AppMeasurement can send: the variables' keys, then EXTRA_KEYS."""
     keys = []
     seen = {}
-    for name in TRACKED:
+    for name in tracked():
         if name in _NOT_A_KEY or name.startswith("contextData."):
             continue
         key = wire_key(name)

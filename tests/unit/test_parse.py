@@ -353,7 +353,7 @@ def test_variable_for_key(key, name):
 def _sent_variables():
     """Every variable sent as key=value, with the key it is sent under."""
     out = []
-    for name in variables.TRACKED:
+    for name in variables.tracked():
         key = variables.wire_key(name)
         if name in variables.BLOCKS or name in ("events2", "vmk") or name.startswith("contextData."):
             continue

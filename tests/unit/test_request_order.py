@@ -1,11 +1,20 @@
-"""The query follows AppMeasurement's fixed variable order (variables.TRACKED / the wire-key table)."""
+"""The query follows AppMeasurement's fixed variable order (variables.tracked() / the wire-key table)."""
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from appmeasurement.query import build as build_query
-from appmeasurement.variables import ALWAYS_SENT, BLOCKS, CLEARED, TRACKED, TRANSIENT, indexed_key, wire_key
+from appmeasurement.variables import (
+    ALWAYS_SENT,
+    BLOCKS,
+    TRANSIENT,
+    indexed_key,
+    is_cleared,
+    position,
+    tracked,
+    wire_key,
+)
 from tests.unit.tracker_support import Rig, query_keys
 
 # Variables with a rule of their own (blocks, merged or conditional ones) are covered elsewhere.
@@ -20,6 +29,7 @@ _SPECIAL = set(BLOCKS) | {
     "contextData.opt.dmp",
     "contextData.opt.sell",
 }
+TRACKED = tracked()
 PLAIN = [name for name in TRACKED if name not in _SPECIAL]
 # Set by the tracker itself on every hit, so not "any subset" at the tracker level.
 _AUTOMATIC = {"fid", "charSet", "pageURL", "resolution", "colorDepth", "javascriptVersion", "javaEnabled"}
@@ -110,7 +120,11 @@ def test_wire_key_table(name, key):
 def test_lists_are_consistent():
     assert len(TRACKED) == len(set(TRACKED))
     assert set(ALWAYS_SENT) <= set(TRACKED)
-    assert all(indexed_key(name) for name in CLEARED if name[:4] in ("prop", "eVar", "hier", "list"))
+    assert all(is_cleared(name) for name in TRACKED if indexed_key(name))
+    assert [position(name) for name in TRACKED] == list(range(len(TRACKED)))
+    assert [position(name) for name in ("eVar01", "prop76", "hier6", "list4", "foo", "eVar", "prop-1")] == [
+        -1
+    ] * 7
     assert TRACKED.index("tnt") < TRACKED.index("prop0") < TRACKED.index("eVar250") < TRACKED.index("pe")
     assert sum(1 for n in TRACKED if n.startswith("prop")) == 76
     assert sum(1 for n in TRACKED if n.startswith("eVar")) == 251
