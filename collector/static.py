@@ -14,9 +14,14 @@ npm packages (PyScript, Pyodide, MicroPython; their versions change only with pa
 it is ``public, max-age=31536000, immutable``; everything else is ``no-cache`` (revalidated on every
 use, cheap with the validators), so an edit to the app shows on the next reload.
 
-Compression: text and WebAssembly (``.wasm .js .mjs .zip .json`` and the other text types) go out
-gzip-compressed to a client that accepts it, compressed once per file version and kept in memory;
-Range requests and files that do not shrink go out as they are.
+Compiled modules: ``/dist/mpy/<module>.mpy`` is what scripts/build.py compiles from ``app/<module>.py``
+for MicroPython pages (mpy.toml). A MicroPython page must never run stale code, so while the source is
+newer than its .mpy (edited since the last build) the .mpy answers 409, and 404 while it is not built
+at all, each saying to run ``npm run build``; PyScript then stops with "[409] Unable to fetch ...".
+
+Compression: text, WebAssembly and MicroPython bytecode (``.wasm .js .mjs .zip .json .mpy`` and the
+other text types) go out gzip-compressed to a client that accepts it, compressed once per file version
+and kept in memory; Range requests and files that do not shrink go out as they are.
 
     site.response("/node_modules/pyodide/pyodide.asm.wasm", {"accept-encoding": "gzip, br"})
 """
@@ -55,6 +60,7 @@ MIME_TYPES = {
     ".zip": "application/zip",
     ".whl": "application/zip",
     ".tar": "application/x-tar",
+    ".mpy": "application/octet-stream",
 }
 SPA_EXCLUDED = ("/api/", "/b/", "/node_modules/", "/app/")
 HIDDEN_TOP_LEVEL = ("data",)
@@ -75,7 +81,10 @@ COMPRESSIBLE = {
     ".txt",
     ".md",
 }
-COMPRESSIBLE |= {".svg", ".tar"}
+COMPRESSIBLE |= {".svg", ".tar", ".mpy"}  # .mpy: about a third smaller gzipped
+# scripts/build.py compiles app/<module>.py to dist/mpy/<module>.mpy (what mpy.toml lists).
+COMPILED_URL = "/dist/mpy/"
+COMPILED_FIX = "run `npm run build` (scripts/build.py), then reload"
 MIN_COMPRESS_BYTES = 512
 GZIP_LEVEL = 6  # level 9 takes about twice as long on the Pyodide wasm for a 1% smaller file
 CACHE_LIMIT_BYTES = 64 * 1024 * 1024  # compressed bodies kept in memory (Pyodide's files: about 6 MB)
@@ -107,6 +116,10 @@ class StaticSite:
         real = self._resolve(url_path)
         if real is None:
             return _not_found(url_path)
+        if url_path.startswith(COMPILED_URL) and url_path.endswith(".mpy"):
+            refused = self._stale_compiled(url_path, real)
+            if refused is not None:
+                return refused
         try:
             if real.is_file():
                 return self._file(real, url_path, headers)
@@ -149,6 +162,29 @@ class StaticSite:
                     },
                 )
         return response
+
+    def _stale_compiled(self, url_path: str, real: Path):
+        """409 for a compiled module older than its source, 404 for one not built; None to serve it."""
+        module = url_path[len(COMPILED_URL) : -len(".mpy")]
+        try:
+            source_mtime = (self.root / "app" / (module + ".py")).stat().st_mtime_ns
+        except OSError:
+            return None  # no such source here: an ordinary file (or an ordinary 404)
+        try:
+            compiled_mtime = real.stat().st_mtime_ns
+        except OSError:
+            return PlainTextResponse(
+                f"{url_path[1:]} is not built: {COMPILED_FIX}",
+                status_code=404,
+                headers={"cache-control": REVALIDATE},
+            )
+        if compiled_mtime >= source_mtime:
+            return None
+        return PlainTextResponse(
+            f"{url_path[1:]} is older than app/{module}.py: {COMPILED_FIX}",
+            status_code=409,
+            headers={"cache-control": REVALIDATE},
+        )
 
     def _gzip(self, path: Path, stat):
         """The file gzip-compressed (cached per version), or None when it is too small or does not shrink."""

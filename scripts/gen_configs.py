@@ -2,8 +2,11 @@
 
 PyScript copies into the browser's file system only what a config's ``[files]`` lists, so every module of
 ``app/appmeasurement`` and ``app/demo`` (sub-packages included) must be listed in both tomls, and nothing
-else of theirs. Everything outside ``[files]`` (the ``interpreter`` line, comments) is kept as it is, and
-so are ``[files]`` entries for other paths. tests/unit/test_project_files.py fails when the tomls drift.
+else of theirs. pyscript.toml (Pyodide) lists the sources, ``"/app/demo/x.py" = "./demo/x.py"``;
+mpy.toml (MicroPython) lists the modules scripts/build.py compiles, ``"/dist/mpy/demo/x.mpy" =
+"./demo/x.mpy"``, which MicroPython imports without compiling them in the page. Everything outside
+``[files]`` (the ``interpreter`` line, comments) is kept as it is, and so are ``[files]`` entries for
+other paths. tests/unit/test_project_files.py fails when the tomls drift.
 
     .venv/bin/python scripts/gen_configs.py            # rewrite both tomls where they differ
     .venv/bin/python scripts/gen_configs.py --check    # change nothing; exit 1 naming what would change
@@ -15,6 +18,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TOMLS = ("pyscript.toml", "mpy.toml")
+# The tomls that list compiled modules (scripts/build.py writes them to dist/mpy/, keeping the paths).
+COMPILED = ("mpy.toml",)
+MPY_URL = "/dist/mpy/"
+MPY_COMMENT = "# Compiled by scripts/build.py (npm run build; npm start and the tests run it) from app/."
 # (folder under app/, comment written above its entries)
 PACKAGES = (
     ("appmeasurement", None),
@@ -32,27 +39,36 @@ def package_modules(root, package):
     )
 
 
-def entry(module):
+def entry(module, compiled=False):
     # The key is the URL PyScript fetches (the collector serves the repo root); the value is where the
     # file lands next to the page's main script, so `import appmeasurement` finds it.
+    if compiled:
+        name = module.removesuffix(".py") + ".mpy"
+        return f'"{MPY_URL}{name}" = "./{name}"'
     return f'"/app/{module}" = "./{module}"'
 
 
-def files_table(root, kept=()):
+def files_table(root, kept=(), compiled=False):
     lines = ["[files]"]
+    if compiled:
+        lines.append(MPY_COMMENT)
     for package, comment in PACKAGES:
         if comment:
             lines.append(comment)
-        lines.extend(entry(module) for module in package_modules(root, package))
+        lines.extend(entry(module, compiled) for module in package_modules(root, package))
     lines.extend(kept)
     return lines
 
 
 def _is_package_entry(line):
-    return any(line.startswith(f'"/app/{package}/') for package, _comment in PACKAGES)
+    return any(
+        line.startswith(f'"{prefix}{package}/')
+        for package, _comment in PACKAGES
+        for prefix in ("/app/", MPY_URL)
+    )
 
 
-def rewrite(text, root):
+def rewrite(text, root, compiled=False):
     """``text`` (a toml) with its ``[files]`` table regenerated; other tables and lines untouched."""
     lines = text.splitlines()
     try:
@@ -67,9 +83,9 @@ def rewrite(text, root):
     trailing = []
     while body and not body[-1].strip():  # blank lines before the next table stay where they are
         trailing.insert(0, body.pop())
-    comments = {comment for _package, comment in PACKAGES if comment}
+    comments = {comment for _package, comment in PACKAGES if comment} | {MPY_COMMENT}
     kept = [line for line in body if line.strip() and not _is_package_entry(line) and line not in comments]
-    return "\n".join(lines[:start] + files_table(root, kept) + trailing + lines[end:]) + "\n"
+    return "\n".join(lines[:start] + files_table(root, kept, compiled) + trailing + lines[end:]) + "\n"
 
 
 def main(argv=None):
@@ -81,7 +97,7 @@ def main(argv=None):
     for name in TOMLS:
         path = args.root / name
         old = path.read_text(encoding="utf-8")
-        new = rewrite(old, args.root)
+        new = rewrite(old, args.root, compiled=name in COMPILED)
         if new == old:
             continue
         stale.append(name)

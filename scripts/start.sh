@@ -9,7 +9,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 bash scripts/setup.sh
-# dist/ (the loader, wheel and archive) for examples/embed/; a second of work.
+# dist/: the loader, wheel and archives for examples/embed/, and the compiled modules (dist/mpy/) that
+# MicroPython pages load through mpy.toml; a second of work, less when little changed.
 .venv/bin/python scripts/build.py >/dev/null
 # exec: Ctrl-C and signals reach the server itself, not a wrapper shell.
 exec .venv/bin/python -m collector --port "${PORT:-8000}" --root "$ROOT" "$@"

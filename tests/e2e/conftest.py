@@ -2,6 +2,9 @@
 
 Fixtures
 --------
+``dist_built`` (session)
+    ``scripts/build.py`` (npm run build) run once before the collector starts: MicroPython pages load the
+    compiled modules from dist/mpy/ (mpy.toml), so every e2e run tests the sources as they are now.
 ``collector`` (session)
     ``python -m collector --port 0 --db <tmp>/hits.sqlite3 --root <repo>`` in a subprocess, started by
     ``collector.launcher.launch`` (a ``collector.launcher.Collector``). Attributes
@@ -39,6 +42,8 @@ Example::
 """
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -52,7 +57,19 @@ INTERPRETERS = ["mpy", "py"]
 
 
 @pytest.fixture(scope="session")
-def collector(tmp_path_factory):
+def dist_built():
+    # A fraction of a second when little changed (the build compiles only modules whose source changed).
+    result = subprocess.run(
+        [sys.executable, "scripts/build.py"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=300
+    )
+    if result.returncode != 0:
+        pytest.fail(
+            f"npm run build (scripts/build.py) failed:\n{result.stdout}{result.stderr}", pytrace=False
+        )
+
+
+@pytest.fixture(scope="session")
+def collector(tmp_path_factory, dist_built):
     with launch(tmp_path_factory.mktemp("collector") / "hits.sqlite3", root=REPO_ROOT) as server:
         yield server
 

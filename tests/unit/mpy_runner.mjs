@@ -1,7 +1,8 @@
 // Run Python under MicroPython 1.28 (the PyScript WebAssembly build) in Node, with the appmeasurement
 // package on its path, to prove the library runs unchanged there without a browser.
 //
-//   node tests/unit/mpy_runner.mjs [--file LOCAL=/lib/NAME.py ...] [--real-init] [--browser] (-c CODE | SCRIPT.py)
+//   node tests/unit/mpy_runner.mjs [--file LOCAL=/lib/NAME.py ...] [--real-init] [--browser] [--mpy DIST]
+//                                  (-c CODE | SCRIPT.py)
 //
 // Every app/appmeasurement/*.py except browser.py is written to /lib/appmeasurement/ in MicroPython's
 // file system; /lib is on MicroPython's sys.path.  --browser adds browser.py too: without PyScript it
@@ -9,7 +10,10 @@
 // run; anything touching `document`, `window` or `Image` does not.  The package's
 // __init__.py is replaced by an empty one unless --real-init is given: the real one picks the browser
 // environment when `js` exists, and in Node `js` exists but PyScript does not.  --file copies any
-// other file in (e.g. tests/unit/vector_runner.py=/lib/vector_runner.py, or a data file).
+// other file in (e.g. tests/unit/vector_runner.py=/lib/vector_runner.py, or a data file).  --mpy DIST
+// loads the package compiled instead, DIST/mpy/appmeasurement/*.mpy as written by scripts/build.py
+// (what MicroPython pages load), with the same rules for browser and __init__ (the empty stand-in
+// stays an empty __init__.py).
 // Python's stdout/stderr go to Node's; an uncaught Python exception exits with status 1.
 
 import { readdirSync, readFileSync } from "node:fs";
@@ -20,7 +24,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const MPY = join(ROOT, "node_modules", "@micropython", "micropython-webassembly-pyscript", "micropython.mjs");
 
 function usage(message) {
-  process.stderr.write(`mpy_runner: ${message}\nusage: node tests/unit/mpy_runner.mjs [--file LOCAL=REMOTE ...] [--real-init] [--browser] (-c CODE | SCRIPT.py)\n`);
+  process.stderr.write(`mpy_runner: ${message}\nusage: node tests/unit/mpy_runner.mjs [--file LOCAL=REMOTE ...] [--real-init] [--browser] [--mpy DIST] (-c CODE | SCRIPT.py)\n`);
   process.exit(2);
 }
 
@@ -28,6 +32,7 @@ const extra = [];
 let code = null;
 let realInit = false;
 let withBrowser = false;
+let compiledFrom = null; // a dist/ folder: load dist/mpy/appmeasurement/*.mpy instead of the sources
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
   const arg = argv[i];
@@ -40,6 +45,8 @@ for (let i = 0; i < argv.length; i++) {
     realInit = true;
   } else if (arg === "--browser") {
     withBrowser = true;
+  } else if (arg === "--mpy") {
+    compiledFrom = argv[++i] || usage("--mpy needs the dist folder");
   } else if (arg === "-c") {
     code = argv[++i];
     if (code === undefined) usage("-c needs code");
@@ -71,12 +78,16 @@ function mkdirs(path) {
   }
 }
 
-const pkg = join(ROOT, "app", "appmeasurement");
+const suffix = compiledFrom === null ? ".py" : ".mpy";
+const pkg = compiledFrom === null ? join(ROOT, "app", "appmeasurement") : resolve(compiledFrom, "mpy", "appmeasurement");
 mkdirs("/lib/appmeasurement");
 for (const name of readdirSync(pkg)) {
-  if (!name.endsWith(".py") || (name === "browser.py" && !withBrowser)) continue;
-  const source = name === "__init__.py" && !realInit ? "" : readFileSync(join(pkg, name), "utf8");
-  mp.FS.writeFile(`/lib/appmeasurement/${name}`, source);
+  if (!name.endsWith(suffix) || (name === `browser${suffix}` && !withBrowser)) continue;
+  if (name === `__init__${suffix}` && !realInit) {
+    mp.FS.writeFile("/lib/appmeasurement/__init__.py", "");
+    continue;
+  }
+  mp.FS.writeFile(`/lib/appmeasurement/${name}`, readFileSync(join(pkg, name)));
 }
 for (const [local, remote] of extra) {
   mkdirs(remote.slice(0, remote.lastIndexOf("/")));

