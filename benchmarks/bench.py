@@ -193,10 +193,12 @@ BATCH_JS = """async ([kind, k]) => JSON.parse(await new Promise((resolve) => {
     benchBatchStart(kind, k);
 }))"""
 
-BASELINE_JS = """async ([setName, kind, k]) => {
+BASELINE_JS = """async ([setName, kind, k, asAppMeasurement]) => {
     const vars = JSON.parse(benchVars(setName));
-    return JSON.parse(await baselineBatch(location.host, "benchbase", vars, kind === "t" ? null : %s, k));
+    const send = asAppMeasurement ? baselineSendAsAppMeasurement : baselineSend;
+    return JSON.parse(await baselineBatch(location.host, "benchbase", vars, kind === "t" ? null : %s, k, send));
 }""" % json.dumps(LINK_NAME)
+BARE_PAGE = "/benchmarks/pages/bare.html"
 
 SOAK_JS = """async (n) => JSON.parse(await new Promise((resolve) => {
     window.benchResolve = resolve;
@@ -204,9 +206,9 @@ SOAK_JS = """async (n) => JSON.parse(await new Promise((resolve) => {
 }))"""
 
 
-def open_page(context, url, interpreter):
+def open_page(context, url, interpreter, path=PAGE):
     page = context.new_page()
-    page.goto("%s%s?interpreter=%s" % (url, PAGE, interpreter))
+    page.goto("%s%s?interpreter=%s" % (url, path, interpreter))
     page.wait_for_function(READY, timeout=120_000)
     page.wait_for_function(SETTLED, timeout=30_000)
     timeline = page.evaluate(TIMELINE_JS)
@@ -226,20 +228,25 @@ def bench_hits(browser, url, interpreter, counts):
     for set_name in SETS:
         page.evaluate("spec => benchSetup(spec)", json.dumps({"set": set_name, "instances": k}))
         for kind in KINDS:
-            library, baseline, lib_url, base_url, failed = [], [], "", "", 0
+            library, baseline, as_am, lib_url, base_url, failed = [], [], [], "", "", 0
             for i in range(counts["warmup"] + counts["batches"]):
                 lib = page.evaluate(BATCH_JS, [kind, k])
-                base = page.evaluate(BASELINE_JS, [set_name, kind, k])
+                base = page.evaluate(BASELINE_JS, [set_name, kind, k, False])
+                am = page.evaluate(BASELINE_JS, [set_name, kind, k, True])
                 failed += lib["n"] - lib["ok"]
                 lib_url, base_url = lib["url"], base["last_url"]
                 if i >= counts["warmup"]:
                     library.append(lib["ms"] / lib["n"])
                     baseline.append(base["ms"] / base["n"])
-            lib_s, base_s = summary(library), summary(baseline)
+                    as_am.append(am["ms"] / am["n"])
+            lib_s, base_s, am_s = summary(library), summary(baseline), summary(as_am)
             results["%s/%s" % (set_name, kind)] = {
                 "library_ms": lib_s,
                 "baseline_ms": base_s,
                 "ratio": lib_s["median"] / base_s["median"] if base_s["median"] else None,
+                # The same URL sent as AppMeasurement.js sends it: a POST over 2,047 characters.
+                "baseline_as_sent_ms": am_s,
+                "ratio_as_sent": lib_s["median"] / am_s["median"] if am_s["median"] else None,
                 "calls": len(library) * k,
                 "failed_hits": failed,
                 "url_chars": len(lib_url),
@@ -265,23 +272,38 @@ def bench_hits(browser, url, interpreter, counts):
 
 
 # --- start-up --------------------------------------------------------------------------------------
-def bench_startup(browser, url, interpreter, counts):
+def _loads(browser, url, interpreter, counts, path):
     cold, warm = [], []
     for _ in range(counts["cold"]):
         context = browser.new_context(viewport=dict(VIEWPORT))
-        page, timeline = open_page(context, url, interpreter)
+        page, timeline = open_page(context, url, interpreter, path)
         cold.append(timeline)
         page.close()
         context.close()
     # Warm: one context whose cache the first load filled; each later load of the page is measured.
     context = browser.new_context(viewport=dict(VIEWPORT))
-    open_page(context, url, interpreter)[0].close()
+    open_page(context, url, interpreter, path)[0].close()
     for _ in range(counts["warm"]):
-        page, timeline = open_page(context, url, interpreter)
+        page, timeline = open_page(context, url, interpreter, path)
         warm.append(timeline)
         page.close()
     context.close()
-    return {"cold": _startup_summary(cold), "warm": _startup_summary(warm)}
+    return cold, warm
+
+
+def bench_startup(browser, url, interpreter, counts):
+    """The benchmark page's start-up, cold and warm, next to the bare page's (bare.html: the same
+    interpreter and PyScript core, no tracker): ``tracker_adds_ms`` is the difference of the medians."""
+    out = {}
+    bare = dict(zip(("cold", "warm"), _loads(browser, url, interpreter, counts, BARE_PAGE)))
+    with_tracker = dict(zip(("cold", "warm"), _loads(browser, url, interpreter, counts, PAGE)))
+    for which in ("cold", "warm"):
+        out[which] = figures = _startup_summary(with_tracker[which])
+        bare_ready = statistics.median(load["ready_ms"] for load in bare[which])
+        figures["bare_ready_ms"] = bare_ready
+        figures["tracker_adds_ms"] = figures["ready_ms"] - bare_ready
+        figures["bare_requests"] = statistics.median(load["requests"] for load in bare[which])
+    return out
 
 
 def _startup_summary(loads):
@@ -432,15 +454,26 @@ def render(results):
         lines.append("")
         lines.append("Per-hit cost, call -> request issued (ms per call: median [p10-p90] of batch means)")
         lines.append(
-            "%-12s %-8s %-6s %24s %27s %7s  %s"
-            % ("interpreter", "set", "call", "library", "JS baseline", "ratio", "URL check")
+            "%-12s %-8s %-6s %24s %27s %7s %10s %6s  %s"
+            % (
+                "interpreter",
+                "set",
+                "call",
+                "library",
+                "JS baseline",
+                "ratio",
+                "as sent",
+                "ratio",
+                "URL check",
+            )
         )
         for interpreter, rows in hits.items():
             for key, row in rows.items():
                 set_name, kind = key.split("/")
                 lib, base = row["library_ms"], row["baseline_ms"]
+                sent = row.get("baseline_as_sent_ms") or {"median": 0}
                 lines.append(
-                    "%-12s %-8s %-6s %24s %27s %6.0fx  %s"
+                    "%-12s %-8s %-6s %24s %27s %6.0fx %10.4f %5.1fx  %s"
                     % (
                         NAMES[interpreter],
                         set_name,
@@ -448,22 +481,31 @@ def render(results):
                         "%.3f [%.3f-%.3f]" % (lib["median"], lib["p10"], lib["p90"]),
                         "%.4f [%.4f-%.4f]" % (base["median"], base["p10"], base["p90"]),
                         row["ratio"] or 0,
+                        sent["median"],
+                        row.get("ratio_as_sent") or 0,
                         "same" if not row["baseline_url_difference"] else "DIFFERS",
                     )
                 )
+        lines.append(
+            "  JS baseline: the same URL built by hand and sent with new Image().src (the issue's baseline);"
+        )
+        lines.append(
+            "  as sent: sent as AppMeasurement.js sends it, a POST (XMLHttpRequest) over 2,047 characters"
+        )
     startup = results.get("startup")
     if startup:
         lines.append("")
         lines.append("Start-up (ms from navigation, median; bytes and requests before the tracker is ready)")
         lines.append(
-            "%-12s %-5s %8s %8s %8s %8s %8s %8s %5s %11s %11s %11s"
+            "%-12s %-5s %8s %8s %8s %8s %8s %8s %8s %5s %11s %11s %11s"
             % (
                 "interpreter",
                 "load",
+                "bare",
                 "python",
                 "import",
                 "ready",
-                "+tracker",
+                "adds",
                 "1st hit",
                 "settled",
                 "reqs",
@@ -476,14 +518,15 @@ def render(results):
             for which in ("cold", "warm"):
                 s = loads[which]
                 lines.append(
-                    "%-12s %-5s %8.0f %8.1f %8.0f %8.1f %8.1f %8.1f %5d %11s %11s %11s"
+                    "%-12s %-5s %8.0f %8.0f %8.1f %8.0f %8.1f %8.1f %8.1f %5d %11s %11s %11s"
                     % (
                         NAMES[interpreter],
                         which,
+                        s.get("bare_ready_ms", 0),
                         s["python_start_ms"],
                         s["import_ms"],
                         s["ready_ms"],
-                        s["tracker_after_python_ms"],
+                        s.get("tracker_adds_ms", 0),
                         s["first_hit_after_ready_ms"],
                         s["first_hit_settled_ms"],
                         s["requests"],
@@ -493,11 +536,12 @@ def render(results):
                     )
                 )
         lines.append(
-            "  python: the page's Python starts; import: `from appmeasurement import ...` inside it; +tracker:"
+            "  bare: the same interpreter and PyScript core ready without the tracker (bare.html); python: the"
         )
         lines.append(
-            "  python start -> tracker ready; 1st hit: ready -> first request issued; settled: its onload"
+            "  page's Python starts; import: `from appmeasurement import ...` inside it; adds: ready - bare;"
         )
+        lines.append("  1st hit: ready -> first request issued; settled: its onload")
     memory = results.get("memory")
     if memory:
         lines.append("")
