@@ -15,6 +15,9 @@ for (const element of document.querySelectorAll("[data-interpreter-name]")) {
 const script = document.createElement("script");
 script.type = kind;
 script.src = tag.dataset.main;
-script.setAttribute("config", kind === "py" ? "/pyscript.toml" : "/mpy.toml");
+// data-config-mpy / data-config-py: another config for that interpreter (the benchmark page loads the
+// package as the README tells a page to).
+const config = kind === "py" ? tag.dataset.configPy || "/pyscript.toml" : tag.dataset.configMpy || "/mpy.toml";
+script.setAttribute("config", config);
 document.body.append(script);
 await import("/node_modules/@pyscript/core/dist/core.js");

@@ -1,8 +1,8 @@
 /*! AppMeasurement for PyScript __VERSION__ - loader (Apache-2.0). One tag, any page:
  * <script src="/dist/appmeasurement.js" data-interpreter="mpy|py"></script>
  * Optional: data-pyscript (PyScript core.js URL), data-interpreter-url (micropython.mjs / pyodide.mjs),
- * data-package (the zip or wheel to unpack; default: the compiled .mpy zip for mpy, the .py zip for
- * py), data-start="none" (queue only: the page's own PyScript app calls appmeasurement.embed.attach()).
+ * data-package (a zip or wheel to unpack instead of the default one-file bundle: the compiled .mpy
+ * bundle for mpy, the sources' bundle for py), data-start="none" (queue only: the page's own PyScript app calls appmeasurement.embed.attach()).
  * s_gi/AppMeasurement exist at once; until Python is ready, s.t()/s.tl() are queued with a snapshot
  * of the variables, then replayed in order (app/appmeasurement/embed.py). */
 (function () {
@@ -232,8 +232,12 @@
       : "/node_modules/@micropython/micropython-webassembly-pyscript/micropython.mjs"),
     files: {},
   };
-  // MicroPython gets the package compiled (.mpy): it imports it without compiling the sources first.
-  config.files[data.package || (kind === "py" ? "__PACKAGE__" : "__MPY_PACKAGE__")] = "./*";
+  // One file, the package's __init__, which writes the other modules next to itself on import: one
+  // request, and no archive worker (PyScript unzips in a blob: worker, which a strict CSP forbids).
+  // MicroPython gets the modules compiled (.mpy): it imports them without compiling the sources first.
+  if (data.package) config.files[data.package] = "./*";
+  else if (kind === "py") config.files["__PY_BUNDLE__"] = "./appmeasurement/__init__.py";
+  else config.files["__MPY_BUNDLE__"] = "./appmeasurement/__init__.mpy";
   var script = document.createElement("script");
   script.type = kind;
   script.setAttribute("config", JSON.stringify(config));

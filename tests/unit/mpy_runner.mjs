@@ -2,6 +2,7 @@
 // package on its path, to prove the library runs unchanged there without a browser.
 //
 //   node tests/unit/mpy_runner.mjs [--file LOCAL=/lib/NAME.py ...] [--real-init] [--browser] [--mpy DIST]
+//                                  [--bundle FILE]
 //                                  (-c CODE | SCRIPT.py)
 //
 // Every app/appmeasurement/*.py except browser.py is written to /lib/appmeasurement/ in MicroPython's
@@ -24,7 +25,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const MPY = join(ROOT, "node_modules", "@micropython", "micropython-webassembly-pyscript", "micropython.mjs");
 
 function usage(message) {
-  process.stderr.write(`mpy_runner: ${message}\nusage: node tests/unit/mpy_runner.mjs [--file LOCAL=REMOTE ...] [--real-init] [--browser] [--mpy DIST] (-c CODE | SCRIPT.py)\n`);
+  process.stderr.write(`mpy_runner: ${message}\nusage: node tests/unit/mpy_runner.mjs [--file LOCAL=REMOTE ...] [--real-init] [--browser] [--mpy DIST] [--bundle FILE] (-c CODE | SCRIPT.py)\n`);
   process.exit(2);
 }
 
@@ -32,6 +33,7 @@ const extra = [];
 let code = null;
 let realInit = false;
 let withBrowser = false;
+let bundle = null; // the one-file compiled package (scripts/build.py's -bundle.mpy)
 let compiledFrom = null; // a dist/ folder: load dist/mpy/appmeasurement/*.mpy instead of the sources
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
@@ -45,6 +47,9 @@ for (let i = 0; i < argv.length; i++) {
     realInit = true;
   } else if (arg === "--browser") {
     withBrowser = true;
+  } else if (arg === "--bundle") {
+    // dist/appmeasurement-<v>-bundle.mpy as /lib/appmeasurement/__init__.mpy, alone, as a page lists it
+    bundle = argv[++i] || usage("--bundle needs the bundle file");
   } else if (arg === "--mpy") {
     compiledFrom = argv[++i] || usage("--mpy needs the dist folder");
   } else if (arg === "-c") {
@@ -81,7 +86,7 @@ function mkdirs(path) {
 const suffix = compiledFrom === null ? ".py" : ".mpy";
 const pkg = compiledFrom === null ? join(ROOT, "app", "appmeasurement") : resolve(compiledFrom, "mpy", "appmeasurement");
 mkdirs("/lib/appmeasurement");
-for (const name of readdirSync(pkg)) {
+for (const name of bundle === null ? readdirSync(pkg) : []) {
   if (!name.endsWith(suffix) || (name === `browser${suffix}` && !withBrowser)) continue;
   if (name === `__init__${suffix}` && !realInit) {
     mp.FS.writeFile("/lib/appmeasurement/__init__.py", "");
@@ -89,6 +94,7 @@ for (const name of readdirSync(pkg)) {
   }
   mp.FS.writeFile(`/lib/appmeasurement/${name}`, readFileSync(join(pkg, name)));
 }
+if (bundle !== null) mp.FS.writeFile("/lib/appmeasurement/__init__.mpy", readFileSync(resolve(bundle)));
 for (const [local, remote] of extra) {
   mkdirs(remote.slice(0, remote.lastIndexOf("/")));
   mp.FS.writeFile(remote, readFileSync(local));

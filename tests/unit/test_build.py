@@ -95,8 +95,8 @@ def test_the_loader_is_a_few_kilobytes_and_names_this_version(dist):
         f"loader: {len(data)} bytes ({gzipped} gzipped); budget {LOADER_MAX_BYTES} ({LOADER_MAX_GZIP_BYTES})"
     )
     text = data.decode()
-    assert f"/dist/appmeasurement-{__version__}.zip" in text and "__VERSION__" not in text
-    assert f"/dist/appmeasurement-{__version__}-mpy.zip" in text and "__MPY_PACKAGE__" not in text
+    assert f"/dist/appmeasurement-{__version__}-bundle.py" in text and "__VERSION__" not in text
+    assert f"/dist/appmeasurement-{__version__}-bundle.mpy" in text and "_BUNDLE__" not in text
 
 
 CPYTHON_SCRIPT = """

@@ -64,7 +64,7 @@ def test_mpy_toml_lists_exactly_the_compiled_modules(dist):
     )
 
 
-def test_the_mpy_archive_holds_the_compiled_library_and_the_loader_picks_it_for_micropython(dist):
+def test_the_mpy_archive_holds_the_compiled_library_and_the_loader_picks_the_bundles(dist):
     version = build_script.version()
     with zipfile.ZipFile(dist / build_script.mpy_archive_name(version)) as archive:
         contents = {name: archive.read(name) for name in archive.namelist()}
@@ -73,10 +73,12 @@ def test_the_mpy_archive_holds_the_compiled_library_and_the_loader_picks_it_for_
     differ = [name for name, data in contents.items() if data != (dist / "mpy" / name).read_bytes()]
     assert differ == [], f"archive members differ from dist/mpy/: {differ}"
     loader = (dist / "appmeasurement.js").read_text(encoding="utf-8")
-    picks = f'kind === "py" ? "/dist/{build_script.archive_name(version)}" : "/dist/{build_script.mpy_archive_name(version)}"'
-    assert picks in loader, (
-        f"the loader should unpack the .py zip under Pyodide and the .mpy zip otherwise: {picks}"
-    )
+    for name, target in (
+        (build_script.bundle_name(version, False), "./appmeasurement/__init__.py"),
+        (build_script.bundle_name(version), "./appmeasurement/__init__.mpy"),
+    ):
+        entry = f'config.files["/dist/{name}"] = "{target}"'
+        assert entry in loader, f"the loader should install /dist/{name} as {target}: {entry}"
 
 
 # -- only what changed is compiled again ------------------------------------------------------------------
@@ -162,8 +164,9 @@ def test_a_build_that_cannot_compile_says_why_and_what_to_do(tmp_path, python_ar
 
 
 # -- MicroPython 1.28 runs the compiled package -----------------------------------------------------------
-def _micropython(dist=None):
+def _micropython(dist=None, bundle=None):
     command = [NODE, str(RUNNER)] + ([] if dist is None else ["--mpy", str(dist)])
+    command += [] if bundle is None else ["--bundle", str(bundle)]
     command += ["--file", f"{ROOT / 'tests' / 'unit' / 'vector_runner.py'}=/lib/vector_runner.py"]
     command += ["--file", f"{REFERENCE / 'vectors.json'}=/data/vectors.json"]
     code = "from appmeasurement import tracker\nprint('MODULE ' + tracker.__file__)\n" + VECTORS_SNIPPET
@@ -181,11 +184,11 @@ def requests_by_source(dist):
         pytest.skip("node is not installed: cannot run MicroPython (WebAssembly) in Node")
     sources_module, sources = _micropython()
     compiled_module, compiled = _micropython(dist)
+    bundled_module, bundled = _micropython(bundle=dist / build_script.bundle_name(build_script.version()))
     assert sources_module.endswith("/appmeasurement/tracker.py"), sources_module
-    assert compiled_module.endswith("/appmeasurement/tracker.mpy"), (
-        f"not the compiled module: {compiled_module}"
-    )
-    return sources, compiled
+    for module in (compiled_module, bundled_module):
+        assert module.endswith("/appmeasurement/tracker.mpy"), f"not the compiled module: {module}"
+    return sources, compiled, bundled
 
 
 CASES = load_cases()
@@ -194,9 +197,12 @@ CASES = load_cases()
 @pytest.mark.mpy
 @pytest.mark.parametrize("plain", [plain for _, plain in CASES], ids=[plain["id"] for _, plain in CASES])
 def test_the_compiled_package_builds_the_requests_the_sources_build(requests_by_source, plain):
-    sources, compiled = requests_by_source
+    sources, compiled, bundled = requests_by_source
     assert compiled.get(plain["id"]) == sources[plain["id"]], (
         f"{plain['id']}: from .py {sources[plain['id']]}\nfrom .mpy {compiled.get(plain['id'])}"
+    )
+    assert bundled.get(plain["id"]) == sources[plain["id"]], (
+        f"{plain['id']}: from .py {sources[plain['id']]}\nfrom the bundle {bundled.get(plain['id'])}"
     )
     assert check.compare_case(plain, compiled[plain["id"]]) == [], (
         "the compiled package departs from the reference"
@@ -218,3 +224,39 @@ def test_a_traceback_from_a_compiled_module_names_its_source_file(dist):
     assert 'File "appmeasurement/jsdate.py", line' in done.stdout, (
         f"expected the traceback to name appmeasurement/jsdate.py:\n{done.stdout}{done.stderr}"
     )
+
+
+# -- the one-file bundles ------------------------------------------------------------------------------
+def test_the_source_bundle_unpacks_every_module_and_builds_the_requests_the_package_builds(dist, tmp_path):
+    """Pyodide's bundle, run by this CPython: one __init__.py that writes the package next to itself."""
+    package = tmp_path / "appmeasurement"
+    package.mkdir()
+    bundle = dist / build_script.bundle_name(build_script.version(), compiled=False)
+    shutil.copy(bundle, package / "__init__.py")
+    code = (
+        "import json, sys; sys.path.insert(0, sys.argv[1])\n"
+        "import appmeasurement\n"
+        "from appmeasurement.testing import FakeTransport, StaticEnvironment\n"
+        "s = appmeasurement.AppMeasurement('r', StaticEnvironment(), FakeTransport())\n"
+        "s.trackingServer, s.pageName, s.eVar3 = 'c.test', 'Home', 'x y'\n"
+        "print(json.dumps([appmeasurement.__file__, s.t().url]))\n"
+    )
+    bundled = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True)
+    assert bundled.returncode == 0, bundled.stderr
+    source = subprocess.run([sys.executable, "-c", code, str(ROOT / "app")], capture_output=True, text=True)
+    assert source.returncode == 0, source.stderr
+    unpacked = sorted(p.name for p in package.glob("*.py"))
+    expected = sorted(Path(m).name for m in build_script.package_sources("appmeasurement"))
+    assert unpacked == expected, f"expected the bundle to write {expected}, it wrote {unpacked}"
+    assert json.loads(bundled.stdout)[1] == json.loads(source.stdout)[1], "the bundle built another request"
+
+
+def test_the_benchmark_page_loads_the_bundles_of_this_version():
+    """The benchmark measures a page that embeds the package as the README says: the bundles."""
+    v = build_script.version()
+    for config, name in (
+        ("bench_mpy.toml", build_script.bundle_name(v)),
+        ("bench_py.toml", build_script.bundle_name(v, False)),
+    ):
+        files = tomllib.loads((ROOT / "benchmarks" / "pages" / config).read_text())["files"]
+        assert "/dist/" + name in files, f"{config} should list /dist/{name}, it lists {list(files)}"
