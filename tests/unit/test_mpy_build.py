@@ -227,8 +227,57 @@ def test_a_traceback_from_a_compiled_module_names_its_source_file(dist):
 
 
 # -- the one-file bundles ------------------------------------------------------------------------------
-def test_the_source_bundle_unpacks_every_module_and_builds_the_requests_the_package_builds(dist, tmp_path):
-    """Pyodide's bundle, run by this CPython: one __init__.py that writes the package next to itself."""
+_PYODIDE_RUN = """
+import {{ readFileSync }} from "node:fs";
+const {{ loadPyodide }} = await import({pyodide});
+const py = await loadPyodide();
+py.FS.mkdirTree("/bundle/appmeasurement");
+py.FS.writeFile("/bundle/appmeasurement/__init__.py", readFileSync({bundle}));
+console.log(py.runPython({code}));
+"""
+_REQUEST = (
+    "import json, os, sys; sys.path.insert(0, {folder!r})\n"
+    "import appmeasurement\n"
+    "from appmeasurement.testing import FakeTransport, StaticEnvironment\n"
+    "s = appmeasurement.AppMeasurement('r', StaticEnvironment(), FakeTransport())\n"
+    "s.trackingServer, s.pageName, s.eVar3 = 'c.test', 'Home', 'x y'\n"
+    "s.contextData['a.b'] = 'c'\n"
+    "json.dumps([sorted(os.listdir(os.path.dirname(appmeasurement.__file__))), s.t().url])\n"
+)
+
+
+def test_the_pyodide_bundle_unpacks_the_modules_compiled_for_pyodide(dist, tmp_path):
+    """In Pyodide (its CPython 3.14, in Node) the bundle writes the .pyc files the build compiled with
+    it, and the package they make builds the request the sources build."""
+    if NODE is None:
+        pytest.skip("node is not installed")
+    bundle = dist / build_script.bundle_name(build_script.version(), compiled=False)
+    script = tmp_path / "run.mjs"
+    code = _REQUEST.format(folder="/bundle")
+    pyodide = (ROOT / "node_modules" / "pyodide" / "pyodide.mjs").as_uri()
+    script.write_text(
+        _PYODIDE_RUN.format(
+            pyodide=json.dumps(pyodide), bundle=json.dumps(str(bundle)), code=json.dumps(code)
+        )
+    )
+    run = subprocess.run([NODE, str(script)], capture_output=True, text=True, timeout=240)
+    assert run.returncode == 0, run.stderr[-3000:]
+    files, url = json.loads(run.stdout.strip().splitlines()[-1])
+    expected = sorted(Path(m).name for m in build_script.package_sources("appmeasurement"))
+    expected = ["__init__.py"] + sorted(
+        name[: -len(".py")] + ".pyc" for name in expected if name != "__init__.py"
+    )
+    assert [f for f in files if f != "__pycache__"] == expected, f"expected the compiled modules, got {files}"
+    # The same code in this CPython, from the sources: its last line printed instead of returned.
+    code = _REQUEST.format(folder=str(ROOT / "app")).replace("json.dumps([", "print(json.dumps([", 1)
+    source = subprocess.run([sys.executable, "-c", code.rstrip() + ")\n"], capture_output=True, text=True)
+    assert source.returncode == 0, source.stderr
+    assert url == json.loads(source.stdout)[1], "the Pyodide bundle built another request than the sources"
+
+
+def test_another_cpython_gets_the_sources_from_the_pyodide_bundle(dist, tmp_path):
+    """Pyodide's bundle in this CPython (not Pyodide's version, so its .pyc would not load): it writes
+    the sources instead, and the package builds the request the sources build."""
     package = tmp_path / "appmeasurement"
     package.mkdir()
     bundle = dist / build_script.bundle_name(build_script.version(), compiled=False)
