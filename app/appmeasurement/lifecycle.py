@@ -50,6 +50,8 @@ def post_parts(url):
     """(path, form body) of a long request: the URL before "?", the query after it without the
     postback ``callback=`` pair (as AppMeasurement does)."""
     path, _, query = url.partition("?")
+    if "callback=" not in query:  # the common case: splitting a 2 KB query cost MicroPython 0.15 ms
+        return path, query
     pairs = [p for p in query.split("&") if not p.startswith("callback=")]
     return path, "&".join(pairs)
 

@@ -96,7 +96,8 @@ def sendable(s):
         at = order.get(name)
         if at is None:
             at = _learn(name)
-        if at >= 0 and js_truthy(value):
+        # A str is truthy in JS exactly when it is in Python; most values are str: no call for them.
+        if at >= 0 and (value if type(value) is str else js_truthy(value)):
             values[name] = value
     return values
 
