@@ -20,7 +20,7 @@ click tracking adds one proxy per tracker (its body `click` listener, both phase
 Python values, with one long-lived proxy per visitor for its getVisitorValues callback.
 
 Large numbers: MicroPython 1.28's FFI turns a JS number that is a whole number into a 32-bit int, so
-`js.Date.now()` (1796170126113) arrives as 873787765 and 2**53 as 0, and a Python int of 2**31 or
+`js.Date.now()` (1796170126113) arrives as 873796385 and 2**53 as 0, and a Python int of 2**31 or
 more reaches JS wrapped the same way; Pyodide is exact. Every number crossing here is small (screen
 sizes, offsets, local date fields, `Math.random()`, timer ids and delays) except the clock, which
 `epoch_ms()` reads as text:
@@ -90,11 +90,42 @@ def date_ms(date):
     return int(date.getTime())
 
 
+# MicroPython: one exact reading (as text), and Date.now()'s 32-bit wrap is undone against it.
+_clock = {"base": None}
+_WRAP = 1 << 32
+_REREAD = 1 << 30  # ms (12 days) away from the exact reading: read the clock exactly again
+
+
+def unwrap(raw, base):
+    """The ms time whose 32-bit wrap (JS ToInt32, what MicroPython's FFI gives for a large whole
+    number) is ``raw``, nearest to the exact time ``base`` (within 24 days either way).
+
+    >>> base = 1796170000000
+    >>> unwrap(873796385, base), unwrap(787270272, base), unwrap(-1421297024, base)
+    (1796170126113, 1796083600000, 1798170000000)
+    """
+    delta = (raw - base) % _WRAP  # Python's % is never negative, also on MicroPython
+    if delta >= _WRAP // 2:
+        delta -= _WRAP
+    return base + delta
+
+
 def epoch_ms():
-    """``Date.now()`` as an exact int on both interpreters."""
-    if _WRAPS_NUMBERS:
-        return date_ms(js.Date.new())
-    return int(js.Date.now())
+    """``Date.now()`` as an exact int on both interpreters.
+
+    Under MicroPython the exact reading costs three crossings and two JS objects (``date_ms``), and
+    the tracker reads the clock four or five times per hit: it is done once, and later readings take
+    the one-crossing ``Date.now()`` and undo its wrap against it (``unwrap``).
+    """
+    if not _WRAPS_NUMBERS:
+        return int(js.Date.now())
+    base = _clock["base"]
+    if base is not None:
+        now = unwrap(int(js.Date.now()), base)
+        if -_REREAD < now - base < _REREAD:
+            return now
+    base = _clock["base"] = date_ms(js.Date.new())
+    return base
 
 
 def stats():
@@ -520,10 +551,9 @@ class BrowserEnvironment:
         return epoch_ms()
 
     def local_time(self):
-        # One Date, two crossings (its exact time and its offset) instead of eight getters: the
-        # local fields are what JS derives from the same two numbers.
-        d = js.Date.new()
-        return local_fields(date_ms(d), int(d.getTimezoneOffset()))
+        # The exact time and the offset instead of eight getters: the local fields are what JS
+        # derives from the same two numbers.
+        return local_fields(epoch_ms(), int(js.Date.new().getTimezoneOffset()))
 
     def random(self):
         return float(js.Math.random())

@@ -207,7 +207,7 @@ def test_object_prototype_names_are_skipped_under_micropython():
 
 # --- large JS numbers through browser.py -----------------------------------------------------------
 # MicroPython's FFI wraps a whole JS number of 2**31 or more to 32 bits (Date.now() 1796170126113
-# arrives as 873787765); browser.py reads the clock as text. Node has Date and Math, so the binding's
+# arrives as 873796385); browser.py reads the clock as text once, then undoes the wrap (unwrap). Node has Date and Math, so the binding's
 # clock runs here with MicroPython's own jsffi.
 
 NOW_SNIPPET = """
@@ -240,6 +240,33 @@ def test_now_ms_is_date_now_under_micropython():
             before,
             after,
         )
+
+
+def _int32(x):
+    """JS ToInt32, which MicroPython's FFI applies to a large whole number."""
+    x %= 2**32
+    return x - 2**32 if x >= 2**31 else x
+
+
+BASE = 1796170000000
+UNWRAP_CASES = [
+    ("just-after", BASE + 126113),
+    ("a-day-before", BASE - 86_400_000),
+    ("23-days-after", BASE + 2_000_000_000),
+    ("23-days-before", BASE - 2_000_000_000),
+    ("the-base", BASE),
+]
+
+
+def test_unwrap_undoes_the_32_bit_wrap_of_times_near_the_exact_reading():
+    pairs = [[_int32(t), t] for _, t in UNWRAP_CASES]
+    snippet = (
+        "import json\nfrom appmeasurement import browser\n"
+        "print('RESULT ' + json.dumps([browser.unwrap(raw, %d) for raw, _ in %r]))\n" % (BASE, pairs)
+    )
+    _, result = run_micropython(snippet, browser=True)
+    for (name, expected), got in zip(UNWRAP_CASES, result):
+        assert got == expected, "%s: expected %d, MicroPython unwrapped %d" % (name, expected, got)
 
 
 DATES = [
