@@ -84,8 +84,8 @@ FULL = {
     "batch": 50,  # calls per timed batch
     "batches": 20,  # timed batches per (interpreter, set, kind): 1,000 calls
     "warmup": 4,  # untimed batches first
-    "cold": 5,  # cold loads per interpreter
-    "warm": 5,  # warm loads per interpreter
+    "cold": 9,  # cold loads per interpreter and page (bench.html, bare.html)
+    "warm": 9,  # warm loads per interpreter and page
     "soak": 10_000,  # settled hits for the memory section
     "collector_hits": 20_000,
     "collector_concurrency": 16,
@@ -272,37 +272,38 @@ def bench_hits(browser, url, interpreter, counts):
 
 
 # --- start-up --------------------------------------------------------------------------------------
-def _loads(browser, url, interpreter, counts, path):
-    cold, warm = [], []
-    for _ in range(counts["cold"]):
-        context = browser.new_context(viewport=dict(VIEWPORT))
-        page, timeline = open_page(context, url, interpreter, path)
-        cold.append(timeline)
-        page.close()
-        context.close()
-    # Warm: one context whose cache the first load filled; each later load of the page is measured.
-    context = browser.new_context(viewport=dict(VIEWPORT))
-    open_page(context, url, interpreter, path)[0].close()
-    for _ in range(counts["warm"]):
-        page, timeline = open_page(context, url, interpreter, path)
-        warm.append(timeline)
-        page.close()
-    context.close()
-    return cold, warm
-
-
 def bench_startup(browser, url, interpreter, counts):
     """The benchmark page's start-up, cold and warm, next to the bare page's (bare.html: the same
-    interpreter and PyScript core, no tracker): ``tracker_adds_ms`` is the difference of the medians."""
+    interpreter and PyScript core, no tracker): ``tracker_adds_ms`` is the difference of the medians.
+    The two pages' loads alternate, so a slower stretch of the machine weighs on both alike."""
+    pages = (BARE_PAGE, PAGE)
+    loads = {(path, which): [] for path in pages for which in ("cold", "warm")}
+    for _ in range(counts["cold"]):
+        for path in pages:
+            context = browser.new_context(viewport=dict(VIEWPORT))
+            page, timeline = open_page(context, url, interpreter, path)
+            loads[path, "cold"].append(timeline)
+            page.close()
+            context.close()
+    # Warm: one context per page whose cache its first load filled; each later load is measured.
+    contexts = {}
+    for path in pages:
+        contexts[path] = browser.new_context(viewport=dict(VIEWPORT))
+        open_page(contexts[path], url, interpreter, path)[0].close()
+    for _ in range(counts["warm"]):
+        for path in pages:
+            page, timeline = open_page(contexts[path], url, interpreter, path)
+            loads[path, "warm"].append(timeline)
+            page.close()
+    for context in contexts.values():
+        context.close()
     out = {}
-    bare = dict(zip(("cold", "warm"), _loads(browser, url, interpreter, counts, BARE_PAGE)))
-    with_tracker = dict(zip(("cold", "warm"), _loads(browser, url, interpreter, counts, PAGE)))
     for which in ("cold", "warm"):
-        out[which] = figures = _startup_summary(with_tracker[which])
-        bare_ready = statistics.median(load["ready_ms"] for load in bare[which])
-        figures["bare_ready_ms"] = bare_ready
-        figures["tracker_adds_ms"] = figures["ready_ms"] - bare_ready
-        figures["bare_requests"] = statistics.median(load["requests"] for load in bare[which])
+        out[which] = figures = _startup_summary(loads[PAGE, which])
+        bare = loads[BARE_PAGE, which]
+        figures["bare_ready_ms"] = statistics.median(load["ready_ms"] for load in bare)
+        figures["tracker_adds_ms"] = figures["ready_ms"] - figures["bare_ready_ms"]
+        figures["bare_requests"] = statistics.median(load["requests"] for load in bare)
     return out
 
 
