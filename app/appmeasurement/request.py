@@ -98,11 +98,40 @@ def compose_url(base, buster, query, postback_index=None):
     return base + "/" + buster + "?AQB=1&ndh=1&pf=1&" + callback + query + "&AQE=1"
 
 
+_BASES = {}  # the variables base_url depends on -> (host path, postbacks); they rarely change
+_BASES_SIZE = 64
+
+
 def hit_url(s, buster, query):
     """The whole request URL of a hit of ``s`` (query starts with "t=")."""
-    host = tracking_host(s.trackingServer, s.trackingServerSecure, s.ssl, s.dc, s.visitorNamespace, s.account)
-    postbacks = loose_nonzero(s.usePostbacks)
-    base = base_url(host, s.ssl, s.account, s.mobile, postbacks, s.version, None, s.tagContainerMarker)
+    key = (
+        s.trackingServer,
+        s.trackingServerSecure,
+        s.ssl,
+        s.dc,
+        s.visitorNamespace,
+        s.account,
+        s.mobile,
+        s.usePostbacks,
+        s.version,
+        s.tagContainerMarker,
+    )
+    try:
+        known = _BASES.get(key)
+    except TypeError:  # an unhashable value (a list, a dict): worked out every time
+        known = key = None
+    if known is None:
+        host = tracking_host(
+            s.trackingServer, s.trackingServerSecure, s.ssl, s.dc, s.visitorNamespace, s.account
+        )
+        postbacks = loose_nonzero(s.usePostbacks)
+        base = base_url(host, s.ssl, s.account, s.mobile, postbacks, s.version, None, s.tagContainerMarker)
+        known = (base, postbacks)
+        if key is not None:
+            if len(_BASES) >= _BASES_SIZE:
+                _BASES.clear()
+            _BASES[key] = known
+    base, postbacks = known
     return compose_url(base, buster, query, s._state.index if postbacks else None)
 
 
