@@ -120,15 +120,38 @@ def _digest(*parts):
     return hasher.hexdigest()
 
 
+def _read_manifest(path):
+    """{module: sha256 it was built from} of an earlier build, {} when there is none."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_manifest(path, manifest):
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _mpy_cross(tool, source, out, shown, what):
+    """Compile ``source`` into ``out`` with mpy-cross; tracebacks name ``shown`` (``-s``), an error
+    names ``what``."""
+    # Written aside and renamed: a page loading while a build runs never gets half a file.
+    tmp = out.with_name(f"{out.name}.{os.getpid()}.tmp")
+    run = subprocess.run([tool, "-s", shown, "-o", str(tmp), str(source)], capture_output=True, text=True)
+    if run.returncode != 0:
+        tmp.unlink(missing_ok=True)
+        raise BuildError(f"mpy-cross could not compile {what}:\n{run.stderr or run.stdout}")
+    os.replace(tmp, out)
+
+
 def compile_mpy(dist, app=APP):
     """Compile every module of MPY_PACKAGES into ``dist/mpy/`` (only those that changed); return
     ``(paths of the .mpy files, modules compiled this time)``."""
     out_root = Path(dist) / MPY_FOLDER
     manifest_path = out_root / MPY_MANIFEST
-    try:
-        built = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        built = {}
+    built = _read_manifest(manifest_path)
     tool, tool_version = mpy_cross()
     manifest, outputs, compiled = {}, [], []
     for package in MPY_PACKAGES:
@@ -138,15 +161,7 @@ def compile_mpy(dist, app=APP):
             key = _digest(tool_version, module, source.read_bytes())
             if built.get(module) != key or not out.is_file():
                 out.parent.mkdir(parents=True, exist_ok=True)
-                # Written aside and renamed: a page loading while a build runs never gets half a file.
-                tmp = out.with_name(f"{out.name}.{os.getpid()}.tmp")
-                run = subprocess.run(
-                    [tool, "-s", module, "-o", str(tmp), str(source)], capture_output=True, text=True
-                )
-                if run.returncode != 0:
-                    tmp.unlink(missing_ok=True)
-                    raise BuildError(f"mpy-cross could not compile app/{module}:\n{run.stderr or run.stdout}")
-                os.replace(tmp, out)
+                _mpy_cross(tool, source, out, module, f"app/{module}")
                 compiled.append(module)
             elif out.stat().st_mtime_ns < source.stat().st_mtime_ns:
                 # Same source, newer timestamp (a checkout, a touch): the collector compares the two.
@@ -160,9 +175,7 @@ def compile_mpy(dist, app=APP):
     for folder in sorted((p for p in out_root.rglob("*") if p.is_dir()), reverse=True):
         if not any(folder.iterdir()):
             folder.rmdir()
-    tmp = manifest_path.with_name(f"{MPY_MANIFEST}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(tmp, manifest_path)
+    _write_manifest(manifest_path, manifest)
     return outputs, compiled
 
 
@@ -185,10 +198,7 @@ def compile_pyc(dist):
     """
     out_root = Path(dist) / PYC_FOLDER
     manifest_path = out_root / MPY_MANIFEST
-    try:
-        built = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        built = {}
+    built = _read_manifest(manifest_path)
     try:
         pyodide = json.loads((PYODIDE / "package.json").read_text(encoding="utf-8"))["version"]
     except (OSError, ValueError, KeyError):
@@ -217,7 +227,7 @@ def compile_pyc(dist):
     for stale in out_root.rglob("*.pyc"):
         if stale not in outputs:
             stale.unlink()
-    manifest_path.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    _write_manifest(manifest_path, manifest)
     return [(out.name, out.read_bytes()) for out in outputs]
 
 
@@ -298,19 +308,11 @@ def build_bundles(dist, v):
     ]
     source = dist / MPY_FOLDER / "appmeasurement-bundle.py"
     source.write_text(bundle_source(compiled), encoding="utf-8")
-    tool, _tool_version = mpy_cross()
     out = dist / bundle_name(v)
-    tmp = out.with_name(f"{out.name}.{os.getpid()}.tmp")
-    run = subprocess.run(
-        [tool, "-s", "appmeasurement/__init__.py", "-o", str(tmp), str(source)],
-        capture_output=True,
-        text=True,
-    )
-    source.unlink()
-    if run.returncode != 0:
-        tmp.unlink(missing_ok=True)
-        raise BuildError(f"mpy-cross could not compile the bundle:\n{run.stderr or run.stdout}")
-    os.replace(tmp, out)
+    try:
+        _mpy_cross(mpy_cross()[0], source, out, "appmeasurement/__init__.py", "the bundle")
+    finally:
+        source.unlink()
     return [out, dist / bundle_name(v, False)]
 
 
