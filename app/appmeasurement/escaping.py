@@ -100,6 +100,12 @@ def combine_surrogates(text):
     return "".join(out), lone
 
 
+def remembered(value):
+    """True when the escaped form of str ``value`` is memoized: its text is clean (no lone surrogate),
+    so escaping it again would give the same text and no warning."""
+    return value in _MEMO
+
+
 def escape(value):
     """``s.escape(value)``; raises ValueError for a lone surrogate, where JS throws URIError.
 

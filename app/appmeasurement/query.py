@@ -14,7 +14,7 @@ into ``g`` and ``-g``, ``events2`` merged into ``events``, hierarchies cut to 25
 """
 
 from .contextdata import ContextData, is_mapping, serialize
-from .escaping import _MEMO, escape_lenient
+from .escaping import escape_lenient, remembered
 from .jsvalues import js_string, js_truthy, utf16_len, utf16_slice
 from .variables import ALWAYS_SENT, BLOCKS, PRE_ESCAPED, position, wire_key
 
@@ -152,7 +152,7 @@ def build(values, allowed=None, allowed_events=None, ssl=False, after_pev3="", l
                 out.append(segment[1])
                 continue
             segment = PREFIX[name] + escape_lenient(value, name, warn)  # truthy values: gives text
-            if type(value) is str and value in _MEMO:
+            if type(value) is str and remembered(value):
                 if len(_SEGMENTS) >= _SEGMENTS_SIZE:
                     _SEGMENTS.clear()
                 _SEGMENTS[name] = (value, segment)
