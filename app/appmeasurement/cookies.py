@@ -50,7 +50,8 @@ def call_jar(s):
     """``document.cookie``, read once per track call and kept until this tracker writes a cookie.
 
     One hit reads the jar for s_fid, s_sq and the s_cc check; in Chromium each read of
-    ``document.cookie`` costs about 0.1 ms, a sixth of a Pyodide hit. Cookies this tracker writes
+    ``document.cookie`` costs 0.05-0.35 ms (more while requests are in flight), up to most of a
+    Pyodide hit. Cookies this tracker writes
     (``s.cookieWrite`` from doPlugins included) refresh it; outside a call every read asks the page.
     """
     state = s._state
