@@ -91,28 +91,48 @@ def write(s, name, value, expires=None, current=None):
             expires_ms = expires
     if not name or life == "NONE":
         return False
-    cookie = escape_lenient(name) + "=" + escape_lenient(text if text != "" else "[[B]]") + "; path=/;"
-    if expires_ms is not None and life != "SESSION":
-        cookie += " expires=" + utc_string(expires_ms) + ";"
+    if expires_ms is not None and life == "SESSION":
+        expires_ms = None
+    attributes = ""
     if domain:
-        cookie += " domain=" + domain + ";"
+        attributes += " domain=" + domain + ";"
     if js_truthy(s.writeSecureCookies):
-        cookie += " secure;"
+        attributes += " secure;"
     written = s._state.cookies_written
+    last = written.get(name)
     if (
         text
-        and written.get(name) == cookie
+        and last is not None
+        and last[0] == text
+        and last[1] == attributes
+        and _refreshed(last[2], expires_ms)
         and (current if current is not None else read_in_call(s, name)) == text
     ):
-        # This instance wrote this very cookie (same value, expiry second, domain) and it is still
-        # there: writing it again would change nothing (s_fid is rewritten on every hit otherwise).
+        # This instance wrote this value with these attributes and it is still there; only the
+        # expiry would move, by under REFRESH_MS. Skipped because a write makes the next read of
+        # document.cookie a synchronous round trip to the browser's network process (0.1-2 ms
+        # while hits are in flight) and s_fid would otherwise be rewritten on every hit.
         return True
-    env.set_cookie(cookie)
+    cookie = escape_lenient(name) + "=" + escape_lenient(text if text != "" else "[[B]]") + "; path=/;"
+    if expires_ms is not None:
+        cookie += " expires=" + utc_string(expires_ms) + ";"
+    env.set_cookie(cookie + attributes)
     if s._state.jar is not None:
         s._state.jar = UNREAD  # the read-back below must see the page's jar as it is now
     stored = read_in_call(s, name) == text
-    written[name] = cookie if stored else None
+    written[name] = (text, attributes, expires_ms) if stored else None
     return stored
+
+
+# How far a rewrite of the same value may move the expiry before it is written (see ``write``).
+REFRESH_MS = 60_000
+
+
+def _refreshed(written_ms, expires_ms):
+    """True when a cookie written to expire at ``written_ms`` needs no rewrite to expire at ``expires_ms``."""
+    if written_ms is None or expires_ms is None:
+        return written_ms is expires_ms
+    return 0 <= expires_ms - written_ms < REFRESH_MS
 
 
 def _in_two_years(s):

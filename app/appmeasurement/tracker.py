@@ -65,7 +65,7 @@ class _State:
         self.referrer_seen = False  # the first hit reads document.referrer, later ones do not
         self.held_referrer = None  # a referrer kept from an aborted call
         self.cookie_domain = cookies.UNKNOWN_DOMAIN  # worked out once, on the first cookie written
-        self.cookies_written = {}  # name -> the cookie string last written and read back
+        self.cookies_written = {}  # name -> (value, attributes, expiry ms) last written and read back
         self.jar = None  # document.cookie as read in the current track call (cookies.call_jar)
         self.two_years = None  # (epoch second, expiry ms) of the default two-year cookie lifetime
         self.identity = None  # identity.State, made on first use

@@ -64,3 +64,67 @@ def test_outside_a_call_every_read_asks_the_page():
     assert s.cookieRead("late") == "1"
     env.set_cookie("late=2; path=/;")
     assert s.cookieRead("late") == "2"
+
+
+def test_a_write_makes_the_next_read_ask_the_page():
+    # The read-back of every write is a real read: a write invalidates the browser's cookie cache.
+    s, env, transport = tracker(pageName="Home")
+    s.t()
+    transport.load(transport.images[-1])
+    before = env.cookie_reads
+    assert s.cookieWrite("plugin", "v1")
+    assert env.cookie_reads == before + 1, "expected the write to be read back once"
+
+
+MINUTE = 60_000
+
+
+@pytest.mark.parametrize(
+    "later_ms, page_deleted_it, rewritten",
+    [
+        (1_000, False, False),
+        (MINUTE - 1_000, False, False),
+        (MINUTE, False, True),
+        (2 * MINUTE, False, True),
+        (1_000, True, True),
+    ],
+    ids=[
+        "a-second-later",
+        "just-under-a-minute",
+        "a-minute-later",
+        "two-minutes-later",
+        "deleted-by-the-page",
+    ],
+)
+def test_s_fid_expiry_is_refreshed_at_most_once_a_minute(later_ms, page_deleted_it, rewritten):
+    # AppMeasurement rewrites s_fid (two years) on every hit; each write makes the next read of
+    # document.cookie a round trip to the network process, so the same value waits a minute.
+    s, env, transport = tracker(pageName="Home")
+    s.t()
+    transport.load(transport.images[-1])
+    fid = s.cookieRead("s_fid")
+    writes = len(env.cookie_writes)
+    env.clock_ms += later_ms
+    if page_deleted_it:
+        env.set_cookie("s_fid=; path=/; expires=Thu, 01 Jan 1970 00:00:00 GMT; domain=.shop.test;")
+        writes += 1
+    s.t()
+    fid_writes = [c for c in env.cookie_writes[writes:] if c.startswith("s_fid=")]
+    assert len(fid_writes) == (1 if rewritten else 0), "expected %s, got %r" % (
+        "one s_fid write" if rewritten else "no s_fid write",
+        fid_writes,
+    )
+    if not page_deleted_it:
+        assert s.cookieRead("s_fid") == fid, "expected the same s_fid"
+        assert ("&fid=" + fid) in transport.images[-1].url.replace("%2D", "-")
+
+
+def test_a_plugin_cookie_with_an_earlier_expiry_is_written():
+    s, env, transport = tracker(pageName="Home")
+    far, near = env.clock_ms + 10 * MINUTE, env.clock_ms + 5 * MINUTE
+    assert s.cookieWrite("plugin", "v", far)
+    writes = len(env.cookie_writes)
+    assert s.cookieWrite("plugin", "v", near)
+    assert len(env.cookie_writes) == writes + 1, "expected the shorter expiry to be written"
+    assert s.cookieWrite("plugin", "v", near + 1_000)
+    assert len(env.cookie_writes) == writes + 1, "expected a second later to change nothing"
