@@ -55,6 +55,29 @@ for _name in (
     _SPECIAL[_name] = True
 
 
+# The send order of a set of names: tuple(values) -> [(position, name, has a rule of its own)].
+# A page sends the same names hit after hit; sorting and classifying them again was about a third
+# of the query of a heavy page under MicroPython. A MicroPython dict keeps no insertion order, but
+# the same names set in the same way list in the same order; another order is only another entry.
+_PLANS = {}
+_PLANS_SIZE = 64
+
+
+def _plan(key):
+    plan = []
+    for name in key:
+        at = ORDER.get(name)
+        if at is None:
+            at = _learn(name)
+        if at >= 0:
+            plan.append((at, name, name in _SPECIAL))
+    plan.sort()
+    if len(_PLANS) >= _PLANS_SIZE:
+        _PLANS.clear()
+    _PLANS[key] = plan
+    return plan
+
+
 def link_filters(link_track_vars, link_track_events):
     """The (vars, events) filter texts AppMeasurement uses on a link hit.
 
@@ -90,16 +113,37 @@ def filter_events(events, allowed_events):
 
 def sendable(s):
     """{name: value} of the tracked variables ``s`` holds with a truthy value."""
+    held = s.__dict__
+    key = tuple(held)
+    names = _HELD.get(key)
+    if names is None:
+        names = _tracked(key)
     values = {}
-    order = ORDER
-    for name, value in s.__dict__.items():
-        at = order.get(name)
-        if at is None:
-            at = _learn(name)
+    for name in names:
+        value = held[name]
         # A str is truthy in JS exactly when it is in Python; most values are str: no call for them.
-        if at >= 0 and (value if type(value) is str else js_truthy(value)):
+        if value if type(value) is str else js_truthy(value):
             values[name] = value
     return values
+
+
+# The tracked names among an instance's attributes: tuple(s.__dict__) -> [name]. After its first
+# hit an instance keeps the same attributes (a reset sets None), so this is looked up, not redone.
+_HELD = {}
+
+
+def _tracked(key):
+    names = []
+    for name in key:
+        at = ORDER.get(name)
+        if at is None:
+            at = _learn(name)
+        if at >= 0:
+            names.append(name)
+    if len(_HELD) >= _PLANS_SIZE:
+        _HELD.clear()
+    _HELD[key] = names
+    return names
 
 
 def _as_items(value):
@@ -117,36 +161,27 @@ def build(values, allowed=None, allowed_events=None, ssl=False, after_pev3="", l
     extra_events = values.get("events2")
     extra_events = js_string(extra_events) if extra_events is not None else ""
     page_url_rest = None
-    names = []
-    for name in values:
-        at = ORDER.get(name)
-        if at is None:
-            at = _learn(name)
-        if at >= 0:
-            names.append((at, name))
-    if extra_events and "events" not in values:
-        names.append((position("events"), "events"))  # events2 stands in for events
     page_url = values.get("pageURL")
     if isinstance(page_url, str) and utf16_len(page_url) > 255:
         page_url_rest = utf16_slice(page_url, 255)
-        if "pageURLRest" not in values:
-            names.append((position("pageURLRest"), "pageURLRest"))
-    names.sort()
+    key = tuple(values)
+    if extra_events and "events" not in values:
+        key += ("events",)  # events2 stands in for events
+    if page_url_rest is not None and "pageURLRest" not in values:
+        key += ("pageURLRest",)
+    plan = _PLANS.get(key)
+    if plan is None:
+        plan = _plan(key)
     out = []
     pending_pev3 = bool(after_pev3)
-    for at, name in names:
+    for at, name, special in plan:
         if pending_pev3 and at > _PEV3:
             out.append(after_pev3)
             pending_pev3 = False
-        if name == "pageURLRest" and page_url_rest is not None:
-            value = page_url_rest
-        elif name == "events" and "events" not in values:
-            value, extra_events = extra_events, ""
-        else:
-            value = values[name]
         if allowed is not None and ("," + name + ",") not in allowed:
             continue
-        if name not in _SPECIAL:
+        if not special:
+            value = values[name]
             segment = _SEGMENTS.get(name)
             if segment is not None and segment[0] is value:
                 out.append(segment[1])
@@ -158,6 +193,12 @@ def build(values, allowed=None, allowed_events=None, ssl=False, after_pev3="", l
                 _SEGMENTS[name] = (value, segment)
             out.append(segment)
             continue
+        if name == "pageURLRest" and page_url_rest is not None:
+            value = page_url_rest
+        elif name == "events" and "events" not in values:
+            value, extra_events = extra_events, ""
+        else:
+            value = values[name]
         if name in BLOCKS:
             if name != "retrieveLightData" or "retrieveLightProfiles" in values:
                 out.append(serialize(BLOCKS[name], _as_items(value), allowed, name + ".", warn))
