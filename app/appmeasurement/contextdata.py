@@ -23,6 +23,7 @@ key is tested whole, so "toString.x" and "a.valueOf" are sent, and so is "__prot
 
 from .escaping import escape_lenient
 from .jsvalues import js_truthy
+from .memo import remember
 
 _MAX_INDEX = 4294967294  # largest JS array index (2**32 - 2)
 
@@ -213,9 +214,7 @@ def serialize(block, items, allowed=None, allow_prefix="", warn=None):
             return done
     done = _group(block, items, allowed, allow_prefix, "", warn)
     if memo_key is not None:
-        if len(_SERIALIZED) >= _SERIALIZED_SIZE:
-            _SERIALIZED.clear()
-        _SERIALIZED[memo_key] = done
+        remember(_SERIALIZED, memo_key, done, _SERIALIZED_SIZE)
     return done
 
 

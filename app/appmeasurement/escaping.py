@@ -15,6 +15,7 @@ is not valid percent-encoded UTF-8.
 """
 
 from .jsvalues import js_string, js_truthy
+from .memo import remember
 
 _UNRESERVED = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_."
 _HEX = "0123456789ABCDEF"
@@ -52,9 +53,7 @@ def _escape_text(text):
                 out.append("%" + _HEX[byte >> 4] + _HEX[byte & 15])
     done = "".join(out)
     if len(text) <= _MEMO_TEXT:
-        if len(_MEMO) >= _MEMO_SIZE:
-            _MEMO.clear()
-        _MEMO[text] = done
+        remember(_MEMO, text, done, _MEMO_SIZE)
     return done
 
 
