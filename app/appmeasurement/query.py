@@ -16,6 +16,7 @@ into ``g`` and ``-g``, ``events2`` merged into ``events``, hierarchies cut to 25
 from .contextdata import ContextData, is_mapping, serialize
 from .escaping import escape_lenient, remembered
 from .jsvalues import js_string, js_truthy, utf16_len, utf16_slice
+from .memo import remember
 from .variables import ALWAYS_SENT, BLOCKS, PRE_ESCAPED, position, wire_key
 
 _ALWAYS_SENT_TEXT = ",".join(ALWAYS_SENT)
@@ -26,11 +27,13 @@ ORDER = {}
 PREFIX = {}
 
 
-def _learn(name):
-    at = position(name)
-    ORDER[name] = at
-    if at >= 0:
-        PREFIX[name] = "&" + wire_key(name) + "="
+def _position(name):
+    """Send position of ``name`` (-1: not a tracked variable), learned on first use with its "&key="."""
+    at = ORDER.get(name)
+    if at is None:
+        at = ORDER[name] = position(name)
+        if at >= 0:
+            PREFIX[name] = "&" + wire_key(name) + "="
     return at
 
 
@@ -64,17 +67,15 @@ _PLANS_SIZE = 64
 
 
 def _plan(key):
-    plan = []
-    for name in key:
-        at = ORDER.get(name)
-        if at is None:
-            at = _learn(name)
-        if at >= 0:
-            plan.append((at, name, name in _SPECIAL))
-    plan.sort()
-    if len(_PLANS) >= _PLANS_SIZE:
-        _PLANS.clear()
-    _PLANS[key] = plan
+    plan = _PLANS.get(key)
+    if plan is None:
+        plan = []
+        for name in key:
+            at = _position(name)
+            if at >= 0:
+                plan.append((at, name, name in _SPECIAL))
+        plan.sort()
+        remember(_PLANS, key, plan, _PLANS_SIZE)
     return plan
 
 
@@ -117,7 +118,7 @@ def sendable(s):
     key = tuple(held)
     names = _HELD.get(key)
     if names is None:
-        names = _tracked(key)
+        names = remember(_HELD, key, [name for name in key if _position(name) >= 0], _PLANS_SIZE)
     values = {}
     for name in names:
         value = held[name]
@@ -130,20 +131,6 @@ def sendable(s):
 # The tracked names among an instance's attributes: tuple(s.__dict__) -> [name]. After its first
 # hit an instance keeps the same attributes (a reset sets None), so this is looked up, not redone.
 _HELD = {}
-
-
-def _tracked(key):
-    names = []
-    for name in key:
-        at = ORDER.get(name)
-        if at is None:
-            at = _learn(name)
-        if at >= 0:
-            names.append(name)
-    if len(_HELD) >= _PLANS_SIZE:
-        _HELD.clear()
-    _HELD[key] = names
-    return names
 
 
 def _as_items(value):
@@ -169,9 +156,7 @@ def build(values, allowed=None, allowed_events=None, ssl=False, after_pev3="", l
         key += ("events",)  # events2 stands in for events
     if page_url_rest is not None and "pageURLRest" not in values:
         key += ("pageURLRest",)
-    plan = _PLANS.get(key)
-    if plan is None:
-        plan = _plan(key)
+    plan = _plan(key)
     out = []
     pending_pev3 = bool(after_pev3)
     for at, name, special in plan:
@@ -188,9 +173,7 @@ def build(values, allowed=None, allowed_events=None, ssl=False, after_pev3="", l
                 continue
             segment = PREFIX[name] + escape_lenient(value, name, warn)  # truthy values: gives text
             if type(value) is str and remembered(value):
-                if len(_SEGMENTS) >= _SEGMENTS_SIZE:
-                    _SEGMENTS.clear()
-                _SEGMENTS[name] = (value, segment)
+                remember(_SEGMENTS, name, (value, segment), _SEGMENTS_SIZE)
             out.append(segment)
             continue
         if name == "pageURLRest" and page_url_rest is not None:
@@ -248,9 +231,8 @@ def each_var(s, only=None):
         allowed = link_filters(s.linkTrackVars, s.linkTrackEvents)[0]
     only = "," + js_string(only) + "," if js_truthy(only) else None
     values = sendable(s)
-    names = sorted([(ORDER[name], name) for name in values])  # sendable learned every name
     out = []
-    for _position, name in names:
+    for _at, name, _special in _plan(tuple(values)):
         key = "," + name + ","
         if (allowed is None or key in allowed) and (only is None or key in only):
             out.append((name, values[name]))
