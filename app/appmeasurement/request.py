@@ -16,6 +16,7 @@ import math
 
 from .escaping import escape
 from .jsvalues import js_string, js_truthy, loose_nonzero, utf16_len
+from .memo import remember
 from .variables import VERSION
 
 BEACON_LIMIT = 64000  # AppMeasurement sends a beacon only below this many UTF-16 units
@@ -104,7 +105,7 @@ _BASES_SIZE = 64
 
 def hit_url(s, buster, query):
     """The whole request URL of a hit of ``s`` (query starts with "t=")."""
-    key = (
+    fields = (
         s.trackingServer,
         s.trackingServerSecure,
         s.ssl,
@@ -117,20 +118,17 @@ def hit_url(s, buster, query):
         s.tagContainerMarker,
     )
     try:
-        known = _BASES.get(key)
+        known = _BASES.get(fields)
+        hashable = True
     except TypeError:  # an unhashable value (a list, a dict): worked out every time
-        known = key = None
+        known, hashable = None, False
     if known is None:
-        host = tracking_host(
-            s.trackingServer, s.trackingServerSecure, s.ssl, s.dc, s.visitorNamespace, s.account
-        )
-        postbacks = loose_nonzero(s.usePostbacks)
-        base = base_url(host, s.ssl, s.account, s.mobile, postbacks, s.version, None, s.tagContainerMarker)
-        known = (base, postbacks)
-        if key is not None:
-            if len(_BASES) >= _BASES_SIZE:
-                _BASES.clear()
-            _BASES[key] = known
+        server, secure, ssl, dc, namespace, account, mobile, use_postbacks, version, marker = fields
+        host = tracking_host(server, secure, ssl, dc, namespace, account)
+        postbacks = loose_nonzero(use_postbacks)
+        known = (base_url(host, ssl, account, mobile, postbacks, version, None, marker), postbacks)
+        if hashable:
+            remember(_BASES, fields, known, _BASES_SIZE)
     base, postbacks = known
     return compose_url(base, buster, query, s._state.index if postbacks else None)
 
