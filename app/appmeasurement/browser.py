@@ -375,57 +375,40 @@ def _label(element):
 _LAZY = object()  # a _DomInfo field not read from the DOM yet
 
 
+def _lazy(field, compute):
+    """A property read from the DOM by ``compute(info)`` when first used, then kept in ``field``."""
+
+    def read(self):
+        value = getattr(self, field)
+        if value is _LAZY:
+            value = compute(self)
+            setattr(self, field, value)
+        return value
+
+    def write(self, value):
+        setattr(self, field, value)
+
+    return property(read, write)
+
+
+def _parent_info(info):
+    element = _prop(info.node, "parentElement")
+    return _element_info(element) if element else None
+
+
 class _DomInfo(ElementInfo):
     """The ElementInfo of a DOM element. Its costly fields are read when first used, not when it is
     made: a click builds the info of every ancestor, and for BODY or HTML ``innerText`` and
     ``textContent`` are the whole page's text (``innerText`` forces a layout), the label walks the
     whole subtree, and ``parent`` would build the chain up to HTML at once."""
 
+    parent = _lazy("_parent", _parent_info)
+    label = _lazy("_label", lambda info: _label(info.node))
+    inner_text = _lazy("_inner_text", lambda info: _text(_prop(info.node, "innerText")))
+    text_content = _lazy("_text_content", lambda info: _text(_prop(info.node, "textContent")))
+
     def get_attribute(self, name):
         return _attribute(self.node, name)
-
-    def _read(self, field, compute):
-        value = getattr(self, field)
-        if value is _LAZY:
-            value = compute()
-            setattr(self, field, value)
-        return value
-
-    @property
-    def parent(self):
-        def up():
-            element = _prop(self.node, "parentElement")
-            return _element_info(element) if element else None
-
-        return self._read("_parent", up)
-
-    @parent.setter
-    def parent(self, value):
-        self._parent = value
-
-    @property
-    def label(self):
-        return self._read("_label", lambda: _label(self.node))
-
-    @label.setter
-    def label(self, value):
-        self._label = value
-
-    @property
-    def inner_text(self):
-        return self._read("_inner_text", lambda: _text(_prop(self.node, "innerText")))
-
-    @inner_text.setter
-    def inner_text(self, value):
-        self._inner_text = value
-
-    @property
-    def text_content(self):
-        return self._read("_text_content", lambda: _text(_prop(self.node, "textContent")))
-
-    @text_content.setter
-    def text_content(self, value):
-        self._text_content = value
 
 
 def _element_info(element):
