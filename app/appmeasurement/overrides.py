@@ -59,9 +59,9 @@ def apply(s, values, merge):
     backup = {}
     for key in values:
         name = key[1:] if key[:1] == "!" else key
-        if name in backup or not is_known(
-            name
-        ):  # what s.t(overrides) may set (AppMeasurement's a.i and a.Ra)
+        # Only what s.t(overrides) may set: the tracked and configuration variables (AppMeasurement's
+        # a.i and a.Ra); anything else in an overrides mapping is ignored.
+        if name in backup or not is_known(name):
             continue
         new = values.get(name)
         if not js_truthy(new) and not js_truthy(values.get("!" + name)):

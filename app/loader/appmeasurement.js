@@ -2,7 +2,8 @@
  * <script src="/dist/appmeasurement.js" data-interpreter="mpy|py"></script>
  * Optional: data-pyscript (PyScript core.js URL), data-interpreter-url (micropython.mjs / pyodide.mjs),
  * data-package (a zip or wheel to unpack instead of the default one-file bundle: the compiled .mpy
- * bundle for mpy, the sources' bundle for py), data-start="none" (queue only: the page's own PyScript app calls appmeasurement.embed.attach()).
+ * bundle for mpy, the .pyc bundle for py), data-start="none" (queue only: the page's own PyScript
+ * app calls appmeasurement.embed.attach()).
  * s_gi/AppMeasurement exist at once; until Python is ready, s.t()/s.tl() are queued with a snapshot
  * of the variables, then replayed in order (app/appmeasurement/embed.py). */
 (function () {
