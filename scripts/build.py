@@ -146,6 +146,18 @@ def _mpy_cross(tool, source, out, shown, what):
     os.replace(tmp, out)
 
 
+def _prune(out_root, suffix, outputs):
+    """Remove the ``suffix`` files under ``out_root`` that are not ``outputs`` (their source is gone),
+    then the folders left empty."""
+    wanted = set(outputs)
+    for stale in out_root.rglob("*" + suffix):
+        if stale not in wanted:
+            stale.unlink()
+    for folder in sorted((p for p in out_root.rglob("*") if p.is_dir()), reverse=True):
+        if not any(folder.iterdir()):
+            folder.rmdir()
+
+
 def compile_mpy(dist, app=APP):
     """Compile every module of MPY_PACKAGES into ``dist/mpy/`` (only those that changed); return
     ``(paths of the .mpy files, modules compiled this time)``."""
@@ -168,13 +180,7 @@ def compile_mpy(dist, app=APP):
                 os.utime(out)
             manifest[module] = key
             outputs.append(out)
-    wanted = set(outputs)
-    for stale in out_root.rglob("*.mpy"):
-        if stale not in wanted:
-            stale.unlink()
-    for folder in sorted((p for p in out_root.rglob("*") if p.is_dir()), reverse=True):
-        if not any(folder.iterdir()):
-            folder.rmdir()
+    _prune(out_root, ".mpy", outputs)
     _write_manifest(manifest_path, manifest)
     return outputs, compiled
 
@@ -224,9 +230,7 @@ def compile_pyc(dist):
         jobs_path.unlink()
         if run.returncode != 0:
             raise BuildError(f"Pyodide could not compile the library to .pyc:\n{run.stderr or run.stdout}")
-    for stale in out_root.rglob("*.pyc"):
-        if stale not in outputs:
-            stale.unlink()
+    _prune(out_root, ".pyc", outputs)
     _write_manifest(manifest_path, manifest)
     return [(out.name, out.read_bytes()) for out in outputs]
 
