@@ -186,8 +186,11 @@ def requests_by_source(dist):
     compiled_module, compiled = _micropython(dist)
     bundled_module, bundled = _micropython(bundle=dist / build_script.bundle_name(build_script.version()))
     assert sources_module.endswith("/appmeasurement/tracker.py"), sources_module
-    for module in (compiled_module, bundled_module):
-        assert module.endswith("/appmeasurement/tracker.mpy"), f"not the compiled module: {module}"
+    assert compiled_module.endswith("/appmeasurement/tracker.mpy"), (
+        f"not the compiled module: {compiled_module}"
+    )
+    mount = f"/appmeasurement-{build_script.version()}/tracker.mpy"  # the bundle's modules stay in memory
+    assert bundled_module == mount, f"not the bundle's compiled module: {bundled_module}"
     return sources, compiled, bundled
 
 
@@ -242,13 +245,20 @@ _REQUEST = (
     "s = appmeasurement.AppMeasurement('r', StaticEnvironment(), FakeTransport())\n"
     "s.trackingServer, s.pageName, s.eVar3 = 'c.test', 'Home', 'x y'\n"
     "s.contextData['a.b'] = 'c'\n"
-    "json.dumps([sorted(os.listdir(os.path.dirname(appmeasurement.__file__))), s.t().url])\n"
+    "url = s.t().url\n"
+    "kinds = sorted({{m.__spec__.loader_state for n, m in sys.modules.items() if n.startswith('appmeasurement.')}})\n"
+    "for name in [n for n in sys.modules if n.startswith('appmeasurement')]:\n"
+    "    del sys.modules[name]\n"
+    "import appmeasurement.query\n"
+    "finders = sum(getattr(f, '__name__', '') == '_BundleFinder' for f in sys.meta_path)\n"
+    "json.dumps([sorted(os.listdir(os.path.dirname(appmeasurement.__file__))), url, kinds, finders])\n"
 )
 
 
-def test_the_pyodide_bundle_unpacks_the_modules_compiled_for_pyodide(dist, tmp_path):
-    """In Pyodide (its CPython 3.14, in Node) the bundle writes the .pyc files the build compiled with
-    it, and the package they make builds the request the sources build."""
+def test_the_pyodide_bundle_loads_the_modules_compiled_for_pyodide_from_memory(dist, tmp_path):
+    """In Pyodide (its CPython 3.14, in Node) the bundle's finder loads the .pyc files the build
+    compiled with it, writing nothing next to it, and the package they make builds the request the
+    sources build. Imported a second time, it replaces its finder instead of adding one."""
     if NODE is None:
         pytest.skip("node is not installed")
     bundle = dist / build_script.bundle_name(build_script.version(), compiled=False)
@@ -262,12 +272,12 @@ def test_the_pyodide_bundle_unpacks_the_modules_compiled_for_pyodide(dist, tmp_p
     )
     run = subprocess.run([NODE, str(script)], capture_output=True, text=True, timeout=240)
     assert run.returncode == 0, run.stderr[-3000:]
-    files, url = json.loads(run.stdout.strip().splitlines()[-1])
-    expected = sorted(Path(m).name for m in build_script.package_sources("appmeasurement"))
-    expected = ["__init__.py"] + sorted(
-        name[: -len(".py")] + ".pyc" for name in expected if name != "__init__.py"
+    files, url, kinds, finders = json.loads(run.stdout.strip().splitlines()[-1])
+    assert [f for f in files if f != "__pycache__"] == ["__init__.py"], (
+        f"expected nothing written, got {files}"
     )
-    assert [f for f in files if f != "__pycache__"] == expected, f"expected the compiled modules, got {files}"
+    assert set(kinds) == {"pyc"}, f"expected every module loaded from its .pyc, got {kinds}"
+    assert finders == 1, f"expected one bundle finder on sys.meta_path after two imports, got {finders}"
     # The same code in this CPython, from the sources: its last line printed instead of returned.
     code = _REQUEST.format(folder=str(ROOT / "app")).replace("json.dumps([", "print(json.dumps([", 1)
     source = subprocess.run([sys.executable, "-c", code.rstrip() + ")\n"], capture_output=True, text=True)
@@ -276,8 +286,8 @@ def test_the_pyodide_bundle_unpacks_the_modules_compiled_for_pyodide(dist, tmp_p
 
 
 def test_another_cpython_gets_the_sources_from_the_pyodide_bundle(dist, tmp_path):
-    """Pyodide's bundle in this CPython (not Pyodide's version, so its .pyc would not load): it writes
-    the sources instead, and the package builds the request the sources build."""
+    """Pyodide's bundle in this CPython (not Pyodide's version, so its .pyc would not load): its finder
+    compiles the sources instead, writes nothing, and the package builds the request the sources build."""
     package = tmp_path / "appmeasurement"
     package.mkdir()
     bundle = dist / build_script.bundle_name(build_script.version(), compiled=False)
@@ -288,16 +298,68 @@ def test_another_cpython_gets_the_sources_from_the_pyodide_bundle(dist, tmp_path
         "from appmeasurement.testing import FakeTransport, StaticEnvironment\n"
         "s = appmeasurement.AppMeasurement('r', StaticEnvironment(), FakeTransport())\n"
         "s.trackingServer, s.pageName, s.eVar3 = 'c.test', 'Home', 'x y'\n"
-        "print(json.dumps([appmeasurement.__file__, s.t().url]))\n"
+        "kinds = sorted({m.__spec__.loader_state for n, m in sys.modules.items() if n.startswith('appmeasurement.')})\n"
+        "print(json.dumps([kinds, s.t().url]))\n"
     )
     bundled = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True)
     assert bundled.returncode == 0, bundled.stderr
-    source = subprocess.run([sys.executable, "-c", code, str(ROOT / "app")], capture_output=True, text=True)
+    source = subprocess.run(
+        [sys.executable, "-c", code.replace("m.__spec__.loader_state", "'file'"), str(ROOT / "app")],
+        capture_output=True,
+        text=True,
+    )
     assert source.returncode == 0, source.stderr
-    unpacked = sorted(p.name for p in package.glob("*.py"))
-    expected = sorted(Path(m).name for m in build_script.package_sources("appmeasurement"))
-    assert unpacked == expected, f"expected the bundle to write {expected}, it wrote {unpacked}"
+    written = sorted(p.name for p in package.iterdir() if p.name != "__pycache__")
+    assert written == ["__init__.py"], f"expected the bundle to write nothing, it wrote {written}"
+    assert json.loads(bundled.stdout)[0] == ["source"], "expected every module compiled from its source"
     assert json.loads(bundled.stdout)[1] == json.loads(source.stdout)[1], "the bundle built another request"
+
+
+@pytest.mark.mpy
+def test_the_micropython_bundle_serves_its_modules_from_memory(dist):
+    """MicroPython's bundle mounts its modules read-only as the package's __path__: nothing is written
+    to the file system, a module cannot be written there, and importing the bundle again serves the
+    modules again (the mount is replaced)."""
+    if NODE is None:
+        pytest.skip("node is not installed")
+    bundle = dist / build_script.bundle_name(build_script.version())
+    code = (
+        "import json, os, sys\n"
+        "import appmeasurement\n"
+        "from appmeasurement import query\n"
+        "written = sorted(os.listdir('/lib/appmeasurement'))\n"
+        "try:\n"
+        "    open(appmeasurement.__path__ + '/query.mpy', 'wb')\n"
+        "    refused = None\n"
+        "except OSError as e:\n"
+        "    refused = e.errno\n"
+        "first = appmeasurement.__path__\n"
+        "for name in [n for n in sys.modules if n.startswith('appmeasurement')]:\n"
+        "    del sys.modules[name]\n"
+        "import appmeasurement\n"
+        "from appmeasurement import query as again\n"
+        "print('RESULT ' + json.dumps([written, query.__file__, refused, first == appmeasurement.__path__,\n"
+        "    again is not query, sorted(os.listdir(appmeasurement.__path__)) == sorted(\n"
+        "    n for n in os.listdir(appmeasurement.__path__) if n.endswith('.mpy'))]))\n"
+    )
+    done = subprocess.run(
+        [NODE, str(RUNNER), "--bundle", str(bundle), "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:] + done.stdout[-2000:]
+    result = next(
+        line.removeprefix("RESULT ") for line in done.stdout.splitlines() if line.startswith("RESULT ")
+    )
+    written, module, refused, same_mount, reloaded, only_mpy = json.loads(result)
+    assert written == ["__init__.mpy"], f"expected only the bundle on the file system, found {written}"
+    assert module == f"/appmeasurement-{build_script.version()}/query.mpy", (
+        f"not served from the mount: {module}"
+    )
+    assert refused == 30, f"expected writing into the mount to fail with EROFS (30), got {refused}"
+    assert same_mount and reloaded and only_mpy, f"a second import did not serve the modules again: {result}"
 
 
 def test_the_benchmark_page_loads_the_bundles_of_this_version():
