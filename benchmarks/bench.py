@@ -27,6 +27,13 @@ hits
     baseline batches alternate, so drift hits both alike. Reported: the median of the per-batch
     means, and p10/p90 across batches.
 
+    The protocol is benchmarks/pages/hits.js, run twice. First in a Chromium with no DevTools
+    client attached, as a visitor's browser runs (``bench.html?auto=...``: the page runs it once
+    ready and posts each row to the collector); these are the figures. Then through Playwright,
+    reported beside them: a DevTools session records every request with the JS stack that made it,
+    which in the calling task about doubled ``XMLHttpRequest.send()`` (0.26 -> 0.44 ms from JS,
+    0.32 -> 0.65 ms from Pyodide, whose stack is deep) and so the heavy page's POST.
+
 startup
     Navigation -> Python running -> tracker ready -> first hit issued -> first hit settled, read
     from the page's own performance marks (so no Playwright round trip is counted); cold (a fresh
@@ -188,17 +195,8 @@ TIMELINE_JS = """() => {
     };
 }"""
 
-BATCH_JS = """async ([kind, k]) => JSON.parse(await new Promise((resolve) => {
-    window.benchResolve = resolve;
-    benchBatchStart(kind, k);
-}))"""
-
-BASELINE_JS = """async ([setName, kind, k, asAppMeasurement]) => {
-    const vars = JSON.parse(benchVars(setName));
-    const send = asAppMeasurement ? baselineSendAsAppMeasurement : baselineSend;
-    return JSON.parse(await baselineBatch(location.host, "benchbase", vars, kind === "t" ? null : %s, k, send));
-}""" % json.dumps(LINK_NAME)
 BARE_PAGE = "/benchmarks/pages/bare.html"
+RESULT_RSID = "benchresult"  # the report suite a detached page posts its rows under (hits.js)
 
 SOAK_JS = """async (n) => JSON.parse(await new Promise((resolve) => {
     window.benchResolve = resolve;
@@ -220,54 +218,110 @@ def open_page(context, url, interpreter, path=PAGE):
 
 
 # --- hits ------------------------------------------------------------------------------------------
+def _hits_spec(counts):
+    return {
+        "sets": list(SETS),
+        "kinds": list(KINDS),
+        "batch": counts["batch"],
+        "batches": counts["batches"],
+        "warmup": counts["warmup"],
+        "link_name": LINK_NAME,
+    }
+
+
+def _hits_row(raw):
+    """One (set, call) row of benchmarks/pages/hits.js's benchHits, summarised."""
+    lib_s, base_s, am_s = summary(raw["library"]), summary(raw["baseline"]), summary(raw["as_sent"])
+    return {
+        "library_ms": lib_s,
+        "baseline_ms": base_s,
+        "ratio": lib_s["median"] / base_s["median"] if base_s["median"] else None,
+        # The same URL sent as AppMeasurement.js sends it: a POST over 2,047 characters.
+        "baseline_as_sent_ms": am_s,
+        "ratio_as_sent": lib_s["median"] / am_s["median"] if am_s["median"] else None,
+        "calls": len(raw["library"]),
+        "failed_hits": raw["failed"],
+        "url_chars": len(raw["library_url"]),
+        "baseline_url_difference": url_difference(raw["library_url"], raw["baseline_url"]),
+    }
+
+
+def _print_row(interpreter, key, row, how):
+    set_name, kind = key.split("/")
+    difference = row["baseline_url_difference"]
+    print(
+        "  %-4s %-6s %-3s %-9s library %.3f ms, baseline %.3f ms, as sent %.3f ms%s"
+        % (
+            interpreter,
+            set_name,
+            kind,
+            how,
+            row["library_ms"]["median"],
+            row["baseline_ms"]["median"],
+            row["baseline_as_sent_ms"]["median"],
+            "" if not difference else "  (URL: %s)" % difference,
+        ),
+        flush=True,
+    )
+
+
 def bench_hits(browser, url, interpreter, counts):
+    """The per-hit protocol with Playwright attached to the page (its DevTools session records every
+    request with the JS stack that made it)."""
     context = browser.new_context(viewport=dict(VIEWPORT))
     page, _ = open_page(context, url, interpreter)
-    k = counts["batch"]
-    results = {}
-    for set_name in SETS:
-        page.evaluate("spec => benchSetup(spec)", json.dumps({"set": set_name, "instances": k}))
-        for kind in KINDS:
-            library, baseline, as_am, lib_url, base_url, failed = [], [], [], "", "", 0
-            for i in range(counts["warmup"] + counts["batches"]):
-                lib = page.evaluate(BATCH_JS, [kind, k])
-                base = page.evaluate(BASELINE_JS, [set_name, kind, k, False])
-                am = page.evaluate(BASELINE_JS, [set_name, kind, k, True])
-                failed += lib["n"] - lib["ok"]
-                lib_url, base_url = lib["url"], base["last_url"]
-                if i >= counts["warmup"]:
-                    library.append(lib["ms"] / lib["n"])
-                    baseline.append(base["ms"] / base["n"])
-                    as_am.append(am["ms"] / am["n"])
-            lib_s, base_s, am_s = summary(library), summary(baseline), summary(as_am)
-            results["%s/%s" % (set_name, kind)] = {
-                "library_ms": lib_s,
-                "baseline_ms": base_s,
-                "ratio": lib_s["median"] / base_s["median"] if base_s["median"] else None,
-                # The same URL sent as AppMeasurement.js sends it: a POST over 2,047 characters.
-                "baseline_as_sent_ms": am_s,
-                "ratio_as_sent": lib_s["median"] / am_s["median"] if am_s["median"] else None,
-                "calls": len(library) * k,
-                "failed_hits": failed,
-                "url_chars": len(lib_url),
-                "baseline_url_difference": url_difference(lib_url, base_url),
-            }
-            row = results["%s/%s" % (set_name, kind)]
-            print(
-                "  %-4s %-6s %-3s library %.3f ms, baseline %.3f ms%s"
-                % (
-                    interpreter,
-                    set_name,
-                    kind,
-                    lib_s["median"],
-                    base_s["median"],
-                    ""
-                    if not row["baseline_url_difference"]
-                    else "  (URL: %s)" % row["baseline_url_difference"],
-                ),
-                flush=True,
-            )
+    raw = page.evaluate("spec => benchHits(spec)", _hits_spec(counts))
     context.close()
+    results = {}
+    for key, row in raw.items():
+        results[key] = _hits_row(row)
+        _print_row(interpreter, key, results[key], "devtools")
+    return results
+
+
+def _report(hit):
+    return json.loads(dict(hit["pairs"])["c1"])
+
+
+def bench_hits_detached(collector, interpreter, counts, timeout_s=900):
+    """The per-hit protocol in a Chromium with no DevTools client: launched on bench.html?auto=...,
+    the page runs benchHits itself and posts each row to the collector as it is done (hits.js)."""
+    from tests.e2e.chromium import LAUNCH_ARGS, find_chromium
+
+    spec = _hits_spec(counts)
+    last = "%s/%s" % (spec["sets"][-1], spec["kinds"][-1])
+    collector.clear(rsid=RESULT_RSID)
+    # Short: the page's URL is a variable of every hit (g=), and over 255 characters it costs more.
+    auto = "%d,%d,%d" % (spec["batch"], spec["batches"], spec["warmup"])
+    page = "%s%s?interpreter=%s&auto=%s" % (collector.url, PAGE, interpreter, auto)
+    size = "--window-size=%d,%d" % (VIEWPORT["width"], VIEWPORT["height"])
+    # Chromium's helpers may still write to the profile for a moment after it exits.
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
+        command = [find_chromium(), "--headless", *LAUNCH_ARGS, size, "--user-data-dir=" + profile, page]
+        browser = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            # Rows arrive in order: done at the last one, or at the first error.
+            collector.wait_for_hits(
+                1,
+                rsid=RESULT_RSID,
+                timeout=timeout_s,
+                predicate=lambda hit: "error" in _report(hit) or _report(hit).get("key") == last,
+            )
+        finally:
+            browser.terminate()
+            try:
+                browser.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                browser.kill()
+                browser.wait()
+    reports = [_report(hit) for hit in collector.hits(rsid=RESULT_RSID)]
+    errors = [report["error"] for report in reports if "error" in report]
+    if errors:
+        raise RuntimeError("the benchmark page failed under %s:\n%s" % (interpreter, "\n".join(errors)))
+    results = {}
+    for report in reports:
+        results[report["key"]] = _hits_row(report["row"])
+        _print_row(interpreter, report["key"], results[report["key"]], "detached")
     return results
 
 
@@ -443,6 +497,33 @@ def _mb(value):
     return "%.2f MB" % (value / 1e6) if value is not None else "n/a"
 
 
+def _hits_table(hits):
+    lines = [
+        "%-12s %-8s %-6s %24s %27s %7s %10s %6s  %s"
+        % ("interpreter", "set", "call", "library", "JS baseline", "ratio", "as sent", "ratio", "URL check")
+    ]
+    for interpreter, rows in hits.items():
+        for key, row in rows.items():
+            set_name, kind = key.split("/")
+            lib, base = row["library_ms"], row["baseline_ms"]
+            sent = row.get("baseline_as_sent_ms") or {"median": 0}
+            lines.append(
+                "%-12s %-8s %-6s %24s %27s %6.0fx %10.4f %5.1fx  %s"
+                % (
+                    NAMES[interpreter],
+                    set_name,
+                    "s.%s()" % kind,
+                    "%.3f [%.3f-%.3f]" % (lib["median"], lib["p10"], lib["p90"]),
+                    "%.4f [%.4f-%.4f]" % (base["median"], base["p10"], base["p90"]),
+                    row["ratio"] or 0,
+                    sent["median"],
+                    row.get("ratio_as_sent") or 0,
+                    "same" if not row["baseline_url_difference"] else "DIFFERS",
+                )
+            )
+    return lines
+
+
 def render(results):
     lines = []
     m = results["machine"]
@@ -450,43 +531,18 @@ def render(results):
         "Machine: %d CPUs, %s; %s; %s; %s"
         % (m["cpus"], m["cpu_model"], m.get("chromium", "?"), m["platform"], results["mode"])
     )
-    hits = results.get("hits")
-    if hits:
-        lines.append("")
-        lines.append("Per-hit cost, call -> request issued (ms per call: median [p10-p90] of batch means)")
-        lines.append(
-            "%-12s %-8s %-6s %24s %27s %7s %10s %6s  %s"
-            % (
-                "interpreter",
-                "set",
-                "call",
-                "library",
-                "JS baseline",
-                "ratio",
-                "as sent",
-                "ratio",
-                "URL check",
-            )
-        )
-        for interpreter, rows in hits.items():
-            for key, row in rows.items():
-                set_name, kind = key.split("/")
-                lib, base = row["library_ms"], row["baseline_ms"]
-                sent = row.get("baseline_as_sent_ms") or {"median": 0}
-                lines.append(
-                    "%-12s %-8s %-6s %24s %27s %6.0fx %10.4f %5.1fx  %s"
-                    % (
-                        NAMES[interpreter],
-                        set_name,
-                        "s.%s()" % kind,
-                        "%.3f [%.3f-%.3f]" % (lib["median"], lib["p10"], lib["p90"]),
-                        "%.4f [%.4f-%.4f]" % (base["median"], base["p10"], base["p90"]),
-                        row["ratio"] or 0,
-                        sent["median"],
-                        row.get("ratio_as_sent") or 0,
-                        "same" if not row["baseline_url_difference"] else "DIFFERS",
-                    )
-                )
+    for key, title in (
+        ("hits", "Per-hit cost, call -> request issued, no DevTools client attached"),
+        (
+            "hits_devtools",
+            "The same under Playwright (its DevTools session records each request and its JS stack)",
+        ),
+    ):
+        if results.get(key):
+            lines.append("")
+            lines.append(title + " (ms per call: median [p10-p90] of batch means)")
+            lines.extend(_hits_table(results[key]))
+    if results.get("hits") or results.get("hits_devtools"):
         lines.append(
             "  JS baseline: the same URL built by hand and sent with new Image().src (the issue's baseline);"
         )
@@ -637,17 +693,24 @@ def main(argv=None):
         with tempfile.TemporaryDirectory() as tmp:
             collector = start_collector(Path(tmp) / "bench.sqlite3")
             try:
+                if "hits" in sections:  # first, alone: no other browser running
+                    results["hits"] = {}
+                    for interpreter in interpreters:
+                        print("hits: %s (no DevTools client attached)" % NAMES[interpreter], flush=True)
+                        results["hits"][interpreter] = bench_hits_detached(collector, interpreter, counts)
                 with sync_playwright() as p:
                     browser = p.chromium.launch(**launch_options())
                     results["machine"]["chromium"] = "Chromium " + browser.version
                     for section in browser_sections:
-                        results[section] = {}
+                        # Under Playwright, the per-hit protocol again: what a DevTools session costs.
+                        key = "hits_devtools" if section == "hits" else section
+                        results[key] = {}
                         for interpreter in interpreters:
-                            print("%s: %s" % (section, NAMES[interpreter]), flush=True)
+                            print("%s: %s" % (key, NAMES[interpreter]), flush=True)
                             run = {"hits": bench_hits, "startup": bench_startup, "memory": bench_memory}[
                                 section
                             ]
-                            results[section][interpreter] = run(browser, collector.url, interpreter, counts)
+                            results[key][interpreter] = run(browser, collector.url, interpreter, counts)
                     browser.close()
             finally:
                 collector.close()

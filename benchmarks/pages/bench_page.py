@@ -175,7 +175,12 @@ def _first_hit():
     s = _tracker("benchstart", "basic")
     s.registerPreTrackCallback(lambda url: js.performance.mark("am-first-hit-issued"))
     js.performance.mark("am-ready")
-    s.t().add_done_callback(lambda outcome: js.performance.mark("am-first-hit-settled"))
+    s.t().add_done_callback(_settled)
+
+
+def _settled(outcome):
+    js.performance.mark("am-first-hit-settled")
+    js.window.dispatchEvent(js.Event.new("am-bench-settled"))  # hits.js starts a detached run on it
 
 
 for _name, _fn in (
