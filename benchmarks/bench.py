@@ -51,7 +51,9 @@ memory
 collector
     A bounded asyncio client on loopback with C keep-alive connections sends N real hit GETs to a
     fresh collector; hits/s, median and p99 time to answer one hit, and a check (through /api/hits)
-    that every hit was stored.
+    that every hit was stored. Then the target rate (2,000 hits/s) offered evenly over the same
+    connections for a few seconds (the answer time at that load: saturated, every answer waits for
+    the ones queued ahead of it), and one hit at a time on one connection.
 
     .venv/bin/python benchmarks/bench.py              # the full run (about 8 minutes here)
     .venv/bin/python benchmarks/bench.py --quick      # a smoke run (about a minute)
@@ -96,6 +98,7 @@ FULL = {
     "soak": 10_000,  # settled hits for the memory section
     "collector_hits": 20_000,
     "collector_concurrency": 16,
+    "collector_paced_s": 5,  # seconds at TARGET_RATE
 }
 QUICK = {
     "batch": 25,
@@ -106,7 +109,9 @@ QUICK = {
     "soak": 1_000,
     "collector_hits": 3_000,
     "collector_concurrency": 16,
+    "collector_paced_s": 2,
 }
+TARGET_RATE = 2000  # hits/s: issue #10's collector target
 
 
 # --- helpers ---------------------------------------------------------------------------------------
@@ -441,6 +446,49 @@ async def _load_worker(host, port, paths, latencies, statuses, deadline):
         writer.close()
 
 
+async def _paced_worker(host, port, paths, latencies, first_at, interval_s):
+    """One connection sending its share of a fixed offered rate: request k at first_at + k*interval."""
+    reader, writer = await asyncio.open_connection(host, port)
+    loop = asyncio.get_running_loop()
+    try:
+        for k, path in enumerate(paths):
+            wait = first_at + k * interval_s - loop.time()
+            if wait > 0:
+                await asyncio.sleep(wait)  # pacing the offered load, not waiting for a result
+            request = "GET %s HTTP/1.1\r\nHost: %s:%d\r\nAccept: image/*\r\n\r\n" % (path, host, port)
+            started = time.perf_counter()
+            writer.write(request.encode())
+            head = await reader.readuntil(b"\r\n\r\n")
+            for line in head.split(b"\r\n")[1:]:
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length" and int(value):
+                    await reader.readexactly(int(value))
+            latencies.append((time.perf_counter() - started) * 1000)
+    finally:
+        writer.close()
+
+
+async def _paced(url, rsid, rate, seconds, concurrency):
+    """``rate`` hits/s offered for ``seconds`` over ``concurrency`` connections (evenly interleaved)."""
+    parts = urlsplit(url)
+    total = int(rate * seconds)
+    paths = [_hit_path(rsid, i) for i in range(total)]
+    latencies = []
+    loop = asyncio.get_running_loop()
+    start = loop.time() + 0.05
+    interval = concurrency / rate
+    started = time.perf_counter()
+    await asyncio.gather(
+        *(
+            _paced_worker(
+                parts.hostname, parts.port, paths[w::concurrency], latencies, start + w / rate, interval
+            )
+            for w in range(concurrency)
+        )
+    )
+    return time.perf_counter() - started, latencies
+
+
 async def _load(url, rsid, hits, concurrency, timeout_s):
     parts = urlsplit(url)
     paths = [_hit_path(rsid, i) for i in range(hits)]
@@ -472,6 +520,17 @@ def bench_collector(counts):
             stored = len(
                 httpx.get(collector.url + "/api/hits", params={"rsid": rsid}, timeout=60).json()["hits"]
             )
+            # The target load (2,000 hits/s) offered evenly over the same connections: the answer time
+            # at that rate, where the run above measures it with every connection always waiting.
+            paced_s, paced = asyncio.run(
+                _paced(
+                    collector.url,
+                    rsid + "2",
+                    TARGET_RATE,
+                    counts["collector_paced_s"],
+                    counts["collector_concurrency"],
+                )
+            )
             # One connection, one hit at a time: the time to answer a hit when nothing queues ahead of it.
             _, alone, _ = asyncio.run(
                 _load(collector.url, rsid + "1", max(500, counts["collector_hits"] // 10), 1, 60)
@@ -486,6 +545,11 @@ def bench_collector(counts):
         "p99_ms": percentile(latencies, 99),
         "statuses": {str(k): v for k, v in statuses.items()},
         "stored": stored,
+        "paced_rate": TARGET_RATE,
+        "paced_hits": len(paced),
+        "paced_hits_per_s": len(paced) / paced_s,
+        "paced_median_ms": statistics.median(paced),
+        "paced_p99_ms": percentile(paced, 99),
         "alone_hits": len(alone),
         "alone_median_ms": statistics.median(alone),
         "alone_p99_ms": percentile(alone, 99),
@@ -645,6 +709,19 @@ def render(results):
                 collector["statuses"],
             )
         )
+        if "paced_hits" in collector:
+            lines.append(
+                "Collector at %d hits/s offered over %d connections (%d hits, %.0f hits/s answered): "
+                "median %.2f ms, p99 %.2f ms"
+                % (
+                    collector["paced_rate"],
+                    collector["concurrency"],
+                    collector["paced_hits"],
+                    collector["paced_hits_per_s"],
+                    collector["paced_median_ms"],
+                    collector["paced_p99_ms"],
+                )
+            )
         lines.append(
             "Collector, one connection, one hit at a time (%d hits): median %.2f ms, p99 %.2f ms"
             % (collector["alone_hits"], collector["alone_median_ms"], collector["alone_p99_ms"])
