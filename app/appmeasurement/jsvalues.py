@@ -192,6 +192,11 @@ def js_number_string(x):
 def utf16_len(s):
     """``s.length`` in JS: astral characters count twice."""
     n = len(s)
+    try:
+        if len(s.encode()) == n:  # ASCII (a byte per character): no loop, e.g. for every hit's pageURL
+            return n
+    except UnicodeError:  # a lone surrogate (CPython will not encode it): counted below
+        pass
     for ch in s:
         if ord(ch) > 0xFFFF:
             n += 1

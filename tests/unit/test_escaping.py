@@ -182,12 +182,21 @@ def test_js_string_of_other_values(value, text):
 
 @pytest.mark.parametrize(
     ("text", "units"),
-    [("", 0), ("abc", 3), ("\u00e9\u4e2d", 2), ("\U0001f389", 2), ("a\U0001f389b", 4)],
-    ids=["empty", "ascii", "bmp", "astral", "mixed"],
+    [
+        ("", 0),
+        ("abc", 3),
+        ("x" * 300, 300),
+        ("\u00e9\u4e2d", 2),
+        ("\U0001f389", 2),
+        ("a\U0001f389b", 4),
+        ("a\ud800b", 3),
+        ("\udc00\U0001f389", 3),
+    ],
+    ids=["empty", "ascii", "long-ascii", "bmp", "astral", "mixed", "lone-surrogate", "lone-then-astral"],
 )
 def test_utf16_len(text, units):
     assert utf16_len(text) == units
-    assert len(text.encode("utf-16-le")) // 2 == units
+    assert len(text.encode("utf-16-le", "surrogatepass")) // 2 == units
 
 
 @given(st.text(), st.integers(0, 40), st.integers(0, 40))
