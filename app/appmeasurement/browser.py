@@ -30,6 +30,7 @@ sizes, offsets, local date fields, `Math.random()`, timer ids and delays) except
 """
 
 import json
+import math
 import sys
 
 import js
@@ -66,16 +67,19 @@ _random = js.Math.random
 _reflect_get = js.Reflect.get
 _set_timeout = js.setTimeout
 _clear_timeout = js.clearTimeout
+_performance_now = js.performance.now  # monotonic, unlike Date.now(): what timers are set by
 _JsXMLHttpRequest = getattr(js, "XMLHttpRequest", None)
 _JsImage = getattr(js, "Image", None)
 
 # Two proxies serve every request of every instance: one for all image events, one for all timers.
-# Each image carries its key in `dataset`, each timer gets its key as setTimeout's extra argument, so
-# nothing per hit crosses the FFI as a new proxy. That matters under MicroPython, where a proxy is
-# reclaimed only when a JS FinalizationRegistry notices it (lazily); measured, per-hit proxies grew its
-# heap by ~800 KB per 1,000 hits, while shared ones do not grow at all.
+# Each image carries its key in `dataset`, and one JS timer, set for the earliest pending timer, fires
+# all that are due (_timer_fired), so nothing per hit crosses the FFI as a new proxy. That matters
+# under MicroPython, where a proxy is reclaimed only when a JS FinalizationRegistry notices it
+# (lazily); measured, per-hit proxies grew its heap by ~800 KB per 1,000 hits, while shared ones do
+# not grow at all.
 _images = {}  # key -> _Image, while the request is in flight
-_timers = {}  # key -> callable, while the timer is pending
+_timers = {}  # key -> (due at, performance.now() ms; callable), while the timer is pending
+_armed = {"at": None, "id": None, "last": 0}  # when the one JS timer fires, its id, the last reading
 _shared = {
     "image": None,
     "timer": None,
@@ -109,6 +113,7 @@ def date_ms(date):
 
 # MicroPython: one exact reading (as text), and Date.now()'s 32-bit wrap is undone against it.
 _clock = {"base": None}
+_zone = {"minute": None, "offset": 0, "second": None, "fields": None}  # BrowserEnvironment.local_time
 _WRAP = 1 << 32
 _REREAD = 1 << 30  # ms (12 days) away from the exact reading: read the clock exactly again
 
@@ -178,10 +183,47 @@ def _image_event(event):
         image.on_error()
 
 
-def _timer_fired(key, *_):
-    fn = _timers.pop(str(key), None)
-    if fn is not None:
-        fn()
+def _perf_now():
+    """``performance.now()``. Under MicroPython a whole number of 2**31 ms or more (a page open for
+    25 days) arrives wrapped to 32 bits, and is unwrapped against the previous reading."""
+    now = _performance_now()
+    if _WRAPS_NUMBERS and type(now) is int:
+        now = unwrap(now, _armed["last"])
+        _armed["last"] = now
+    elif _WRAPS_NUMBERS:
+        _armed["last"] = int(now)
+    return now
+
+
+def _arm(at):
+    """Set the one JS timer for ``at`` (performance.now() ms), replacing the one set before."""
+    if _armed["id"] is not None:
+        _clear_timeout(_armed["id"])
+    _armed["at"] = at
+    _armed["id"] = _set_timeout(_timer_proxy(), max(0, int(math.ceil(at - _perf_now()))))
+
+
+def _timer_fired(*_):
+    _armed["at"] = _armed["id"] = None
+    now = _perf_now()
+    # Due ones in the order they were set for (then made), as JS would fire separate timers.
+    due = sorted((at, int(key), key) for key, (at, _fn) in _timers.items() if at <= now)
+    for _at, _n, key in due:
+        entry = _timers.pop(key, None)  # an earlier one may have cleared it
+        if entry is not None:
+            try:
+                entry[1]()
+            except Exception as exc:  # one failing callback does not hold back the others
+                _report_error("a timer callback raised", exc)
+    if _timers:
+        _arm(min(at for at, _fn in _timers.values()))
+
+
+def _report_error(what, exc):
+    try:
+        js.console.error("AppMeasurement: %s: %s: %s" % (what, type(exc).__name__, exc))
+    except Exception:
+        pass
 
 
 def _image_proxy():
@@ -323,14 +365,19 @@ class BrowserTransport:
         return epoch_ms()
 
     def set_timeout(self, fn, ms):
+        # One JS timer serves them all (_arm, _timer_fired): setting one crosses to JS only when it
+        # is due before every other, clearing one never does. Per hit that was a setTimeout and a
+        # clearTimeout for the watchdog; now it is one performance.now().
         key = _next_key()
-        _timers[key] = fn
-        return key, _set_timeout(_timer_proxy(), int(ms), key)
+        at = _perf_now() + int(ms)
+        _timers[key] = (at, fn)
+        if _armed["at"] is None or at < _armed["at"]:
+            _arm(at)
+        return key
 
     def clear_timeout(self, token):
-        key, timer_id = token
-        if _timers.pop(key, None) is not None:
-            _clear_timeout(timer_id)
+        # The JS timer stays set: when it fires with nothing due it only sets itself for the next.
+        _timers.pop(token, None)
 
 
 def _text(value):
@@ -552,8 +599,21 @@ class BrowserEnvironment:
 
     def local_time(self):
         # The exact time and the offset instead of eight getters: the local fields are what JS
-        # derives from the same two numbers.
-        return local_fields(epoch_ms(), int(_Date.new().getTimezoneOffset()))
+        # derives from the same two numbers. They show whole seconds, so they are worked out once a
+        # second; the offset moves only when daylight saving starts or ends, or the system's zone
+        # changes, and zones change on whole minutes of UTC: it is read once a minute (a JS Date
+        # and a call, ~0.01 ms a hit under Pyodide).
+        now = epoch_ms()
+        second = now // 1000
+        if second == _zone["second"]:
+            return _zone["fields"]
+        minute = second // 60
+        if minute != _zone["minute"]:
+            _zone["offset"] = int(_Date.new().getTimezoneOffset())
+            _zone["minute"] = minute
+        fields = local_fields(now, _zone["offset"])
+        _zone["second"], _zone["fields"] = second, fields
+        return fields
 
     def random(self):
         return float(_random())
