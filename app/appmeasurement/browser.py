@@ -29,7 +29,6 @@ sizes, offsets, local date fields, `Math.random()`, timer ids and delays) except
     date_ms(js.Date.new("2030-01-01T00:00:00Z"))           # 1893456000000 (getTime())
 """
 
-import json
 import math
 import sys
 
@@ -884,6 +883,8 @@ class EdgePage(BrowserEnvironment):
         return "landscape" if int(js.window.innerWidth) >= int(js.window.innerHeight) else "portrait"
 
     def beacon(self, url, body):
+        import json  # only here: at the package's import it costs MicroPython a file-system search
+
         blob = js.Blob.new(
             js.JSON.parse(json.dumps([body])), js.JSON.parse('{"type": "text/plain; charset=UTF-8"}')
         )

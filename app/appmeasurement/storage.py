@@ -28,8 +28,6 @@ either library are sent by the other, and add two keys of our own next to it:
     False
 """
 
-import json
-
 from .jsvalues import js_string, js_truthy
 
 LEASE_MS = 15000  # a lease not renewed for this long is free: its tab went away without saying so
@@ -44,6 +42,21 @@ def storage_key(filename, namespace, account):
     name = js_string(filename) if js_truthy(filename) else "AppMeasurement.requests"
     ns = "undefined" if namespace is None else js_string(namespace)
     return name + "-" + ns + js_string(account)
+
+
+def _json():
+    """The json module, imported when a hit is first stored or read back. Under MicroPython each
+    ``import json`` looks for a json module on the page's file system before it takes the built-in
+    one (~0.5 ms of the package's import), and most pages never store a hit."""
+    module = _modules.get("json")
+    if module is None:
+        import json as module
+
+        _modules["json"] = module
+    return module
+
+
+_modules = {}
 
 
 def hit_id(url):
@@ -147,7 +160,7 @@ class Storage:
         if not text:
             return []
         try:
-            urls = json.loads(text)
+            urls = _json().loads(text)
         except ValueError:
             return []
         if not isinstance(urls, list):
@@ -157,7 +170,7 @@ class Storage:
 
     def write(self, area, key, urls):
         if urls:
-            return self._set(area, key, json.dumps(urls))
+            return self._set(area, key, _json().dumps(urls))
         self._remove(area, key)
         return True
 
@@ -187,21 +200,21 @@ class Storage:
         ident = hit_id(url)
         if ident not in sent:
             sent.append(ident)
-            self._set("local", key + ".sent", json.dumps(sent[-SENT_KEPT:]))
+            self._set("local", key + ".sent", _json().dumps(sent[-SENT_KEPT:]))
         self.write("local", key, [u for u in self.read("local", key) if u != url])
 
     def unconfirm(self, key, url):
         """A hit taken as sent turned out to fail: forget its id and put it back at the head."""
         ident = hit_id(url)
         sent = [i for i in self.sent(key) if i != ident]
-        self._set("local", key + ".sent", json.dumps(sent))
+        self._set("local", key + ".sent", _json().dumps(sent))
         stored = [u for u in self.read("local", key) if u != url]
         self.write("local", key, [url] + stored)
 
     def sent(self, key):
         text = self._get("local", key + ".sent")
         try:
-            ids = json.loads(text) if text else []
+            ids = _json().loads(text) if text else []
         except ValueError:
             ids = []
         return [i for i in ids if isinstance(i, str)] if isinstance(ids, list) else []
