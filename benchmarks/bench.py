@@ -234,8 +234,8 @@ def _hits_spec(counts):
     }
 
 
-def _hits_row(raw):
-    """One (set, call) row of benchmarks/pages/hits.js's benchHits, summarised."""
+def _hits_row(raw, batch):
+    """One (set, call) row of benchmarks/pages/hits.js's benchHits (``batch`` calls a batch), summarised."""
     lib_s, base_s, am_s = summary(raw["library"]), summary(raw["baseline"]), summary(raw["as_sent"])
     return {
         "library_ms": lib_s,
@@ -244,7 +244,7 @@ def _hits_row(raw):
         # The same URL sent as AppMeasurement.js sends it: a POST over 2,047 characters.
         "baseline_as_sent_ms": am_s,
         "ratio_as_sent": lib_s["median"] / am_s["median"] if am_s["median"] else None,
-        "calls": len(raw["library"]),
+        "calls": len(raw["library"]) * batch,
         "failed_hits": raw["failed"],
         "url_chars": len(raw["library_url"]),
         "baseline_url_difference": url_difference(raw["library_url"], raw["baseline_url"]),
@@ -279,7 +279,7 @@ def bench_hits(browser, url, interpreter, counts):
     context.close()
     results = {}
     for key, row in raw.items():
-        results[key] = _hits_row(row)
+        results[key] = _hits_row(row, counts["batch"])
         _print_row(interpreter, key, results[key], "devtools")
     return results
 
@@ -325,7 +325,7 @@ def bench_hits_detached(collector, interpreter, counts, timeout_s=900):
         raise RuntimeError("the benchmark page failed under %s:\n%s" % (interpreter, "\n".join(errors)))
     results = {}
     for report in reports:
-        results[report["key"]] = _hits_row(report["row"])
+        results[report["key"]] = _hits_row(report["row"], counts["batch"])
         _print_row(interpreter, report["key"], results[report["key"]], "detached")
     return results
 
