@@ -44,10 +44,10 @@ except ImportError:  # the same interpreters without PyScript (a plain Pyodide p
     except ImportError:
         from jsffi import create_proxy, to_js
 
-try:
+if sys.implementation.name == "micropython":
+    from jsffi import JsProxy  # asking for pyodide first cost MicroPython a file-system search
+else:
     from pyodide.ffi import JsProxy
-except ImportError:
-    from jsffi import JsProxy
 
 from .environment import ElementInfo
 
