@@ -164,18 +164,28 @@ def test_a_build_that_cannot_compile_says_why_and_what_to_do(tmp_path, python_ar
 
 
 # -- MicroPython 1.28 runs the compiled package -----------------------------------------------------------
+def _run_micropython(args, code, timeout=120):
+    """MicroPython in Node (tests/unit/mpy_runner.mjs ARGS -c CODE), run from the repo root."""
+    return subprocess.run(
+        [NODE, str(RUNNER), *args, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def _printed(stdout, prefix):
+    """What the first line of ``stdout`` starting with ``prefix`` says after it."""
+    return next(line.removeprefix(prefix) for line in stdout.splitlines() if line.startswith(prefix))
+
+
 def _micropython(dist=None, bundle=None):
-    command = [NODE, str(RUNNER)] + ([] if dist is None else ["--mpy", str(dist)])
-    command += [] if bundle is None else ["--bundle", str(bundle)]
-    command += ["--file", f"{ROOT / 'tests' / 'unit' / 'vector_runner.py'}=/lib/vector_runner.py"]
-    command += ["--file", f"{REFERENCE / 'vectors.json'}=/data/vectors.json"]
+    args = ([] if dist is None else ["--mpy", str(dist)]) + (
+        [] if bundle is None else ["--bundle", str(bundle)]
+    )
+    args += ["--file", f"{ROOT / 'tests' / 'unit' / 'vector_runner.py'}=/lib/vector_runner.py"]
+    args += ["--file", f"{REFERENCE / 'vectors.json'}=/data/vectors.json"]
     code = "from appmeasurement import tracker\nprint('MODULE ' + tracker.__file__)\n" + VECTORS_SNIPPET
-    done = subprocess.run(command + ["-c", code], cwd=ROOT, capture_output=True, text=True, timeout=240)
+    done = _run_micropython(args, code, timeout=240)
     assert done.returncode == 0, "MicroPython failed:\n" + done.stderr[-3000:] + done.stdout[-2000:]
-    lines = done.stdout.splitlines()
-    module = next(line.removeprefix("MODULE ") for line in lines if line.startswith("MODULE "))
-    result = next(line.removeprefix("RESULT ") for line in lines if line.startswith("RESULT "))
-    return module, dict(json.loads(result))
+    return _printed(done.stdout, "MODULE "), dict(json.loads(_printed(done.stdout, "RESULT ")))
 
 
 @pytest.fixture(scope="module")
@@ -217,13 +227,7 @@ def test_a_traceback_from_a_compiled_module_names_its_source_file(dist):
     if NODE is None:
         pytest.skip("node is not installed")
     code = "import sys\nfrom appmeasurement import jsdate\ntry:\n    jsdate.civil_from_days(None)\nexcept TypeError as e:\n    sys.print_exception(e, sys.stdout)\n"
-    done = subprocess.run(
-        [NODE, str(RUNNER), "--mpy", str(dist), "-c", code],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = _run_micropython(["--mpy", str(dist)], code)
     assert 'File "appmeasurement/jsdate.py", line' in done.stdout, (
         f"expected the traceback to name appmeasurement/jsdate.py:\n{done.stdout}{done.stderr}"
     )
@@ -342,17 +346,9 @@ def test_the_micropython_bundle_serves_its_modules_from_memory(dist):
         "    again is not query, sorted(os.listdir(appmeasurement.__path__)) == sorted(\n"
         "    n for n in os.listdir(appmeasurement.__path__) if n.endswith('.mpy'))]))\n"
     )
-    done = subprocess.run(
-        [NODE, str(RUNNER), "--bundle", str(bundle), "-c", code],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = _run_micropython(["--bundle", str(bundle)], code)
     assert done.returncode == 0, done.stderr[-3000:] + done.stdout[-2000:]
-    result = next(
-        line.removeprefix("RESULT ") for line in done.stdout.splitlines() if line.startswith("RESULT ")
-    )
+    result = _printed(done.stdout, "RESULT ")
     written, module, refused, same_mount, reloaded, only_mpy = json.loads(result)
     assert written == ["__init__.mpy"], f"expected only the bundle on the file system, found {written}"
     assert module == f"/appmeasurement-{build_script.version()}/query.mpy", (
