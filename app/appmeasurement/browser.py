@@ -78,7 +78,7 @@ _JsImage = getattr(js, "Image", None)
 # not grow at all.
 _images = {}  # key -> _Image, while the request is in flight
 _timers = {}  # key -> (due at, performance.now() ms; callable), while the timer is pending
-_armed = {"at": None, "id": None, "last": 0}  # when the one JS timer fires, its id, the last reading
+_armed = {"at": None, "id": None}  # when the one JS timer fires, and its id
 _shared = {
     "image": None,
     "timer": None,
@@ -111,7 +111,7 @@ def date_ms(date):
 
 
 # MicroPython: one exact reading (as text), and Date.now()'s 32-bit wrap is undone against it.
-_clock = {"base": None}
+_clock = {"base": None, "perf": 0}  # "perf": the last performance.now() reading (_perf_now)
 _zone = {"minute": None, "offset": 0, "second": None, "fields": None}  # BrowserEnvironment.local_time
 _WRAP = 1 << 32
 _REREAD = 1 << 30  # ms (12 days) away from the exact reading: read the clock exactly again
@@ -187,10 +187,10 @@ def _perf_now():
     25 days) arrives wrapped to 32 bits, and is unwrapped against the previous reading."""
     now = _performance_now()
     if _WRAPS_NUMBERS and type(now) is int:
-        now = unwrap(now, _armed["last"])
-        _armed["last"] = now
+        now = unwrap(now, _clock["perf"])
+        _clock["perf"] = now
     elif _WRAPS_NUMBERS:
-        _armed["last"] = int(now)
+        _clock["perf"] = int(now)
     return now
 
 
