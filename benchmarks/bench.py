@@ -77,7 +77,7 @@ from urllib.parse import quote, unquote, urlsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.chromium import VIEWPORT, launch_options  # noqa: E402
+from tests.e2e.chromium import LAUNCH_ARGS, VIEWPORT, find_chromium, launch_options  # noqa: E402
 
 PAGE = "/benchmarks/pages/bench.html"
 RESULTS = ROOT / "benchmarks" / "results" / "latest.json"
@@ -291,8 +291,6 @@ def _report(hit):
 def bench_hits_detached(collector, interpreter, counts, timeout_s=900):
     """The per-hit protocol in a Chromium with no DevTools client: launched on bench.html?auto=...,
     the page runs benchHits itself and posts each row to the collector as it is done (hits.js)."""
-    from tests.e2e.chromium import LAUNCH_ARGS, find_chromium
-
     spec = _hits_spec(counts)
     last = "%s/%s" % (spec["sets"][-1], spec["kinds"][-1])
     collector.clear(rsid=RESULT_RSID)
