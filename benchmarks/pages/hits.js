@@ -65,13 +65,10 @@ function benchReport(payload) {
   const [batch, batches, warmup] = auto.split(",").map(Number);
   // bench.py's SETS, KINDS and LINK_NAME
   const spec = { sets: ["basic", "heavy"], kinds: ["t", "tl"], batch, batches, warmup, link_name: "Bench link" };
-  const run = () => {
-    const error = document.querySelector(".py-error");
-    if (error) return benchReport({ error: error.textContent });
+  const run = () =>
     benchHits(spec, (key, row) => benchReport({ key, row })).catch((e) =>
       benchReport({ error: String((e && e.stack) || e) }),
     );
-  };
   // bench_page.py dispatches this once its tracker's first hit has settled. A page that fails
   // before reports its first uncaught error instead (bench.py gives up after its timeout otherwise).
   window.addEventListener("am-bench-settled", run, { once: true });
