@@ -99,6 +99,7 @@ FULL = {
     "collector_hits": 20_000,
     "collector_concurrency": 16,
     "collector_paced_s": 5,  # seconds at TARGET_RATE
+    "rtt_loads": 5,  # loads per interpreter, with and without preload hints, over RTT_MS (cold, then warm)
 }
 QUICK = {
     "batch": 25,
@@ -110,6 +111,7 @@ QUICK = {
     "collector_hits": 3_000,
     "collector_concurrency": 16,
     "collector_paced_s": 2,
+    "rtt_loads": 1,
 }
 TARGET_RATE = 2000  # hits/s: issue #10's collector target
 
@@ -199,6 +201,8 @@ TIMELINE_JS = """() => {
         errors: [...document.querySelectorAll(".py-error")].map((e) => e.textContent),
     };
 }"""
+
+MARK_JS = "(name) => performance.getEntriesByName(name)[0].startTime"
 
 BARE_PAGE = "/benchmarks/pages/bare.html"
 RESULT_RSID = "benchresult"  # the report suite a detached page posts its rows under (hits.js)
@@ -354,7 +358,7 @@ def bench_startup(browser, url, interpreter, counts):
             page.close()
     for context in contexts.values():
         context.close()
-    out = {}
+    out = {"rtt": _ready_over_rtt(browser, url, interpreter, counts["rtt_loads"])}
     for which in ("cold", "warm"):
         out[which] = figures = _startup_summary(loads[PAGE, which])
         bare = loads[BARE_PAGE, which]
@@ -362,6 +366,36 @@ def bench_startup(browser, url, interpreter, counts):
         figures["tracker_adds_ms"] = figures["ready_ms"] - figures["bare_ready_ms"]
         figures["bare_requests"] = statistics.median(load["requests"] for load in bare)
     return out
+
+
+RTT_MS = 40  # an emulated round trip for the preload-hint comparison (loopback has none to save)
+
+
+def _ready_over_rtt(browser, url, interpreter, n):
+    """bench.html's ready time with and without app/load-pyscript.mjs's preload hints (``?preload=none``),
+    cold and warm, each load over an emulated ``RTT_MS`` round trip (DevTools network emulation)."""
+    ready = {(hints, which): [] for hints in ("hints", "none") for which in ("cold", "warm")}
+    for _ in range(n):
+        for hints in ("hints", "none"):
+            context = browser.new_context(viewport=dict(VIEWPORT))
+            page = context.new_page()
+            cdp = context.new_cdp_session(page)
+            cdp.send("Network.enable")
+            conditions = {"offline": False, "downloadThroughput": -1, "uploadThroughput": -1}
+            address = "%s%s?interpreter=%s&preload=%s" % (url, PAGE, interpreter, hints)
+            for which in ("cold", "warm"):  # the warm load reuses the cold one's cache
+                cdp.send("Network.emulateNetworkConditions", dict(conditions, latency=RTT_MS))
+                page.goto(address)
+                page.wait_for_function(READY, timeout=120_000)
+                ready[hints, which].append(page.evaluate(MARK_JS, "am-ready"))
+                cdp.send("Network.emulateNetworkConditions", dict(conditions, latency=0))
+                page.wait_for_function(SETTLED, timeout=30_000)
+            context.close()
+    return {
+        "rtt_ms": RTT_MS,
+        "loads": n,
+        **{"%s_%s_ms" % (which, hints): statistics.median(v) for (hints, which), v in ready.items()},
+    }
 
 
 def _startup_summary(loads):
@@ -669,6 +703,25 @@ def render(results):
             "  pages' own start moves by tens of ms from load to load); 1st hit: ready -> first request"
         )
         lines.append("  issued; settled: its onload")
+        rtt = [(i, loads["rtt"]) for i, loads in startup.items() if loads.get("rtt")]
+        if rtt:
+            lines.append("")
+            lines.append(
+                "Ready over a %d ms round trip (emulated), with and without the preload hints (ms, median)"
+                % rtt[0][1]["rtt_ms"]
+            )
+            lines.append("%-12s %-5s %8s %8s %8s" % ("interpreter", "load", "hints", "none", "saved"))
+            for interpreter, r in rtt:
+                for which in ("cold", "warm"):
+                    hinted, plain = r["%s_hints_ms" % which], r["%s_none_ms" % which]
+                    lines.append(
+                        "%-12s %-5s %8.0f %8.0f %8.0f"
+                        % (NAMES[interpreter], which, hinted, plain, plain - hinted)
+                    )
+            lines.append(
+                "  hints: app/load-pyscript.mjs's <link rel=preload/modulepreload> for the config, the"
+            )
+            lines.append("  interpreter, its wasm, the bundle and the page's script; none: ?preload=none")
     memory = results.get("memory")
     if memory:
         lines.append("")

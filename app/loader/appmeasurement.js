@@ -3,7 +3,8 @@
  * Optional: data-pyscript (PyScript core.js URL), data-interpreter-url (micropython.mjs / pyodide.mjs),
  * data-package (a zip or wheel to unpack instead of the default one-file bundle: the compiled .mpy
  * bundle for mpy, the .pyc bundle for py), data-start="none" (queue only: the page's own PyScript
- * app calls appmeasurement.embed.attach()).
+ * app calls appmeasurement.embed.attach()), data-preload="none" (no preload hints for the interpreter
+ * and the package).
  * s_gi/AppMeasurement exist at once; until Python is ready, s.t()/s.tl() are queued with a snapshot
  * of the variables, then replayed in order (app/appmeasurement/embed.py). */
 (function () {
@@ -233,12 +234,30 @@
       : "/node_modules/@micropython/micropython-webassembly-pyscript/micropython.mjs"),
     files: {},
   };
-  // One file, the package's __init__, which writes the other modules next to itself on import: one
+  // One file, the package's __init__, which serves the other modules from memory on import: one
   // request, and no archive worker (PyScript unzips in a blob: worker, which a strict CSP forbids).
   // MicroPython gets the modules compiled (.mpy): it imports them without compiling the sources first.
   if (data.package) config.files[data.package] = "./*";
   else if (kind === "py") config.files["__PY_BUNDLE__"] = "./appmeasurement/__init__.py";
   else config.files["__MPY_BUNDLE__"] = "./appmeasurement/__init__.mpy";
+  // Preload hints: PyScript fetches its core, then the interpreter, its wasm and the files one after
+  // the other, each waiting for the last; the hints start them all at once (data-preload="none": not).
+  if (data.preload !== "none") {
+    var folder = config.interpreter.replace(/[^/]*$/, "");
+    var wasm = kind === "py" ? ["pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"] : ["micropython.wasm"];
+    var modules = [config.interpreter].concat(kind === "py" ? [folder + "pyodide.asm.mjs"] : []);
+    var fetched = wasm.map(function (name) { return folder + name; }).concat(Object.keys(config.files));
+    modules.concat(fetched).forEach(function (href, i) {
+      var link = document.createElement("link");
+      link.rel = i < modules.length ? "modulepreload" : "preload";
+      if (i >= modules.length) {
+        link.as = "fetch";
+        link.crossOrigin = "anonymous"; // the mode and credentials of the plain fetch() that will use it
+      }
+      link.href = href;
+      document.head.appendChild(link);
+    });
+  }
   var script = document.createElement("script");
   script.type = kind;
   script.setAttribute("config", JSON.stringify(config));
