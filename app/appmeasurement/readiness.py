@@ -9,7 +9,7 @@ queue and poll, here through the transport's timers). The request (cache buster,
 built when the hit finally goes; its ``Hit`` handle is returned at once and settles then.
 
 Better than AppMeasurement, which waits for the visitor forever: ``s.visitorWaitTimeout`` ms
-(``DEFAULT_WAIT_MS``; 0 waits forever) after asking for the visitor values, the deferred hits go out
+(``tracker.DEFAULT_WAIT_MS``, 5 s; 0 waits forever) after asking for the visitor values, the deferred hits go out
 without them (with ``fid``), and their ``Outcome.note`` says so. Consent is never bypassed.
 
     >>> from appmeasurement import AppMeasurement
@@ -35,7 +35,6 @@ from .jsvalues import js_truthy, to_number
 from .variables import indexed_key, is_known
 
 POLL_MS = 100  # AppMeasurement checks the deferred queue this often
-DEFAULT_WAIT_MS = 5000  # s.visitorWaitTimeout's default
 
 # Variables a deferred hit blanks when they were unset at call time (AppMeasurement's Bc list), so a
 # value set between the call and the send does not leak into the earlier hit.

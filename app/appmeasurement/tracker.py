@@ -21,15 +21,18 @@ only AppMeasurement's own variables are ever sent.
     (None, '2.27.0', 'a%20b')
 """
 
-from . import activitymap, clicks, cookies, links, pagefacts, query, readiness, storage
+from . import activitymap, clicks, cookies, storage
 from .checks import check_link_type, check_rsid
 from .contextdata import ContextData
 from .escaping import escape, unescape
 from .jsvalues import js_string, js_truthy, utf16_sort_key
 from .lifecycle import HitQueue
-from .overrides import apply as apply_variables
-from .overrides import check as check_variables
 from .variables import VERSION, is_cleared
+
+# The stages of a track call (readiness -> track -> plugins, query, request ...) and the link and
+# override helpers are imported by the first call that needs them, not with the package: a page's
+# Python is ready before they are compiled, and they are loaded by the time the first hit needs them.
+DEFAULT_WAIT_MS = 5000  # s.visitorWaitTimeout's default: how long readiness.py waits for visitor ids
 
 _registry = []  # every instance, in creation order (window.s_c_il in the JS)
 _counter = [0]  # next s_c_il slot; each instance also takes one for its ActivityMap module
@@ -93,6 +96,8 @@ class _Util:
 
     def getQueryParam(self, name, url=None, separator=None):
         """A query parameter of ``url`` (default: pageURL or location), unescaped; "" when absent."""
+        from . import pagefacts
+
         value = pagefacts.query_param(self._owner, name, url, separator, False)
         return None if value is pagefacts.UNDEFINED else value
 
@@ -131,7 +136,7 @@ class AppMeasurement:
         self.linkDownloadFileTypes = _DOWNLOAD_TYPES
         self.usePostbacks = 0
         self.tagContainerMarker = ""
-        self.visitorWaitTimeout = readiness.DEFAULT_WAIT_MS
+        self.visitorWaitTimeout = DEFAULT_WAIT_MS
         queue.debug = lambda: js_truthy(self.debugTracking)
         self.setAccount(account)
         self.ActivityMap = activitymap.ActivityMap(self)
@@ -178,7 +183,11 @@ class AppMeasurement:
         overrides = self._check(overrides, "overrides")
         set_vars = self._check(set_vars, "set_vars")
         if set_vars is not None:
-            apply_variables(self, set_vars, True)
+            from .overrides import apply
+
+            apply(self, set_vars, True)
+        from . import readiness
+
         return readiness.track_call(self, overrides)
 
     track = t
@@ -197,8 +206,12 @@ class AppMeasurement:
         if js_truthy(doneAction):
             self.bodyClickTarget = linkObject
             self.bodyClickFunction = doneAction
+        from . import readiness
+
         handle = readiness.track_call(self, overrides)
         if js_truthy(doneAction):
+            from . import links
+
             handle.add_done_callback(lambda _outcome: links.done_action(self))
             links.arm_done_timeout(self)
         return handle
@@ -222,6 +235,8 @@ class AppMeasurement:
     # --- readiness and introspection (readiness.py) -------------------------------------------
     def isReadyToTrack(self):
         """True when consent (adobe.optIn) and the visitor values (s.visitor) allow a hit now."""
+        from . import readiness
+
         return readiness.ready(self)
 
     def callbackWhenReadyToTrack(self, obj, fn, args=None):
@@ -229,11 +244,15 @@ class AppMeasurement:
         ``this``) is accepted for AppMeasurement's signature; Python methods are already bound."""
         if not callable(fn):
             raise TypeError("callbackWhenReadyToTrack: fn must be callable, got %r" % (fn,))
+        from . import readiness
+
         readiness.callback_when_ready(self, fn, args)
 
     def foreachVar(self, fn, filter=None):
         """Call ``fn(name, value)`` for each variable the next hit would send, in wire order,
         honouring linkTrackVars/linkTrackEvents on a link hit; ``filter``: "name,name" to keep."""
+        from . import query
+
         for name, value in query.each_var(self, filter):
             fn(name, value)
 
@@ -286,7 +305,11 @@ class AppMeasurement:
     c_w = cookieWrite
 
     def _check(self, values, what):
-        return check_variables(values, what, self._env)
+        if values is None:
+            return None
+        from .overrides import check
+
+        return check(values, what, self._env)
 
 
 def s_gi(rsid, env=None, transport=None):

@@ -477,3 +477,44 @@ def test_changing_variables_in_a_pre_track_callback_does_not_change_the_hit(rig)
     assert param(rig.transport.images[-1].url, "v1") == "set%20in%20the%20callback", (
         "it applies to the next hit"
     )
+
+
+# --- start-up: what the package imports before the first track call ----------------------------
+_STARTUP_SCRIPT = """
+import sys
+sys.path.insert(0, "app")
+import appmeasurement
+from appmeasurement.testing import FakeTransport, StaticEnvironment
+def loaded():
+    return sorted(name.split(".")[1] for name in sys.modules if name.startswith("appmeasurement."))
+s = appmeasurement.AppMeasurement("r", StaticEnvironment(), FakeTransport())
+s.trackingServer, s.pageName = "c.test", "Home"
+print(" ".join(loaded()))
+s.t()
+print(" ".join(loaded()))
+"""
+TRACK_TIME = [
+    "identity",
+    "links",
+    "overrides",
+    "pagefacts",
+    "plugins",
+    "query",
+    "readiness",
+    "request",
+    "track",
+]
+
+
+def test_the_track_call_stages_are_imported_by_the_first_track_call_not_at_start_up():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    run = subprocess.run([sys.executable, "-c", _STARTUP_SCRIPT], cwd=root, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    before, after = (line.split() for line in run.stdout.splitlines())
+    early = [name for name in TRACK_TIME if name in before]
+    assert not early, f"expected {early} to wait for the first track call; at start-up: {before}"
+    assert all(name in after for name in TRACK_TIME), f"after s.t(): {after}"
