@@ -299,19 +299,21 @@ BLOCK_NAMES = (
 # linkTrackVars never filters them.  vmk is the old name of visitorMigrationKey (both send vmt).
 _NOT_A_KEY = ["vmk", "events2", INDEXED] + [name for name in BLOCKS]
 
-_VARIABLES = {}
-for _name, _key in WIRE_KEYS:
-    if _key is None or _name in _NOT_A_KEY or _name.startswith("contextData."):
-        continue
-    if _key not in _VARIABLES:  # the first row wins: vmf is visitorMigrationServer, v0 is campaign
-        _VARIABLES[_key] = _name
+_READER = {}  # the tables of whoever reads hits (parse.py, the collector), made on first use: no tracker needs them
 
-_EXTRA = {}
-for _key, _label in EXTRA_KEYS:
-    _EXTRA[_key] = _label
-_BLOCK_LABELS = {}
-for _key, _label in BLOCK_NAMES:
-    _BLOCK_LABELS[_key] = _label
+
+def _reader(table):
+    if not _READER:
+        variables = {}
+        for name, key in WIRE_KEYS:
+            if key is None or name in _NOT_A_KEY or name.startswith("contextData."):
+                continue
+            if key not in variables:  # the first row wins: vmf is visitorMigrationServer, v0 is campaign
+                variables[key] = name
+        _READER["variables"] = variables
+        _READER["extra"] = {key: label for key, label in EXTRA_KEYS}
+        _READER["blocks"] = {key: label for key, label in BLOCK_NAMES}
+    return _READER[table]
 
 
 def variable_for_key(key):
@@ -320,7 +322,7 @@ def variable_for_key(key):
     ``v0`` is ``campaign``: eVar0 is sent under the same key, and AppMeasurement's table lists
     campaign first.  Indexed keys are canonical decimals only (``c01`` is no key).
     """
-    name = _VARIABLES.get(key)
+    name = _reader("variables").get(key)
     if name is not None:
         return name
     return _indexed_name(key)
@@ -328,12 +330,12 @@ def variable_for_key(key):
 
 def extra_key_label(key):
     """The label of a wire key that is not a variable (``EXTRA_KEYS``), or None."""
-    return _EXTRA.get(key)
+    return _reader("extra").get(key)
 
 
 def block_label(name):
     """What block ``name`` holds ("c" -> "contextData"), or None for an unknown block."""
-    return _BLOCK_LABELS.get(name)
+    return _reader("blocks").get(name)
 
 
 def sendable_keys():
