@@ -44,9 +44,11 @@ startup
 
 memory
     JS heap (CDP Runtime.getHeapUsage after HeapProfiler.collectGarbage), the WebAssembly memory
-    (Pyodide: its module's HEAPU8; MicroPython's module is not reachable from the page through
-    PyScript, so its GC heap, gc.mem_alloc() of gc.mem_alloc() + gc.mem_free(), stands in), and the Python heap, before and after N settled hits on one tracker (queued
-    back to back, as a page would), and the proxies and pending entries left once they settle.
+    (the memories the interpreter's module exports, kept by benchmarks/pages/wasm_memory.js: PyScript
+    does not expose MicroPython's module) and the Python heap (MicroPython: gc.mem_alloc(), its GC
+    heap inside that memory; Pyodide: the objects gc tracks), before and after N settled hits on one
+    tracker (queued back to back, as a page would), and the proxies and pending entries left once
+    they settle.
 
 collector
     A bounded asyncio client on loopback with C keep-alive connections sends N real hit GETs to a
@@ -292,15 +294,16 @@ def _report(hit):
     return json.loads(dict(hit["pairs"])["c1"])
 
 
-def bench_hits_detached(collector, interpreter, counts, timeout_s=900):
+def bench_hits_detached(collector, interpreter, counts, timeout_s=900, path=PAGE):
     """The per-hit protocol in a Chromium with no DevTools client: launched on bench.html?auto=...,
-    the page runs benchHits itself and posts each row to the collector as it is done (hits.js)."""
+    the page runs benchHits itself and posts each row to the collector as it is done (hits.js). A page
+    that fails first posts its error instead, which is raised here (``path``: another page, for tests)."""
     spec = _hits_spec(counts)
     last = "%s/%s" % (spec["sets"][-1], spec["kinds"][-1])
     collector.clear(rsid=RESULT_RSID)
     # Short: the page's URL is a variable of every hit (g=), and over 255 characters it costs more.
     auto = "%d,%d,%d" % (spec["batch"], spec["batches"], spec["warmup"])
-    page = "%s%s?interpreter=%s&auto=%s" % (collector.url, PAGE, interpreter, auto)
+    page = "%s%s?interpreter=%s&auto=%s" % (collector.url, path, interpreter, auto)
     size = "--window-size=%d,%d" % (VIEWPORT["width"], VIEWPORT["height"])
     # Chromium's helpers may still write to the profile for a moment after it exits.
     with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
@@ -422,6 +425,7 @@ def _memory(page, cdp, interpreter):
     stats["js_heap_used_bytes"] = usage["usedSize"]
     stats["js_heap_total_bytes"] = usage["totalSize"]
     stats["array_buffers_bytes"] = usage.get("backingStorageSize")
+    stats["wasm_memory_bytes"] = page.evaluate("benchWasmMemoryBytes()")  # benchmarks/pages/wasm_memory.js
     return stats
 
 

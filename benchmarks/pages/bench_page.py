@@ -157,17 +157,7 @@ def bench_stats(*_):
         result["python_heap_total_bytes"] = gc.mem_alloc() + gc.mem_free()
     else:
         result["python_objects"] = len(gc.get_objects())
-    result["wasm_memory_bytes"] = _wasm_memory_bytes()
-    return json.dumps(result)
-
-
-def _wasm_memory_bytes():
-    try:  # Pyodide exposes its Emscripten module to Python
-        import pyodide_js
-
-        return int(pyodide_js._module.HEAPU8.length)
-    except ImportError:
-        return None  # MicroPython: PyScript does not expose its module; the GC heap figures stand in
+    return json.dumps(result)  # bench.py adds the WebAssembly memory (benchmarks/pages/wasm_memory.js)
 
 
 def _first_hit():

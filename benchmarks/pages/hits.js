@@ -70,7 +70,17 @@ function benchReport(payload) {
       benchReport({ error: String((e && e.stack) || e) }),
     );
   // bench_page.py dispatches this once its tracker's first hit has settled. A page that fails
-  // before reports its first uncaught error instead (bench.py gives up after its timeout otherwise).
+  // before reports its first uncaught error instead (bench.py gives up after its timeout otherwise):
+  // a JavaScript one, or a Python one, which PyScript shows in the page (.py-error) rather than throws.
+  const shown = new MutationObserver(() => {
+    const error = document.querySelector(".py-error");
+    if (error) {
+      shown.disconnect();
+      benchReport({ error: error.textContent });
+    }
+  });
+  shown.observe(document.documentElement, { childList: true, subtree: true });
+  window.addEventListener("am-bench-settled", () => shown.disconnect(), { once: true });
   window.addEventListener("am-bench-settled", run, { once: true });
   window.addEventListener("error", (event) => benchReport({ error: String(event.message) }), { once: true });
 })();

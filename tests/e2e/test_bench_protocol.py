@@ -41,3 +41,15 @@ def test_a_detached_page_reports_every_row_through_the_collector(collector, inte
 @pytest.mark.parametrize("interpreter", ["mpy", "py"])
 def test_the_same_protocol_runs_under_playwright(collector, browser, interpreter):
     _assert_rows(bench.bench_hits(browser, collector.url, interpreter, TINY))
+
+
+@pytest.mark.parametrize("interpreter", ["mpy", "py"])
+def test_a_detached_page_whose_python_fails_reports_the_error_instead_of_timing_out(collector, interpreter):
+    # The timeout is far beyond the page's start: only the page's own report can end the wait in time.
+    with pytest.raises(RuntimeError) as failure:
+        bench.bench_hits_detached(
+            collector, interpreter, TINY, timeout_s=60, path="/tests/e2e/pages/bench_broken.html"
+        )
+    assert "the page failed before its first hit" in str(failure.value), (
+        f"expected the Python error, got {failure.value}"
+    )
