@@ -17,15 +17,19 @@ is not valid percent-encoded UTF-8.
 from .jsvalues import js_string, js_truthy
 from .memo import remember
 
-_UNRESERVED = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_."
 _HEX = "0123456789ABCDEF"
 REPLACEMENT = "\ufffd"  # U+FFFD, what a lone surrogate is sent as (see escape_lenient)
 
-# One entry per ASCII code: the character itself or its %XX form.
-_ASCII_TABLE = []
-for _code in range(128):
-    _ch = chr(_code)
-    _ASCII_TABLE.append(_ch if _ch in _UNRESERVED else "%" + _HEX[_code >> 4] + _HEX[_code & 15])
+# One entry per ASCII code: the character itself (A-Z a-z 0-9 - _ .) or its %XX form. Written out because
+# building it in a loop took MicroPython about 0.5 ms of the page's start; tests/unit/test_escaping.py
+# checks it against that rule.
+_ASCII_TABLE = (
+    "%00 %01 %02 %03 %04 %05 %06 %07 %08 %09 %0A %0B %0C %0D %0E %0F %10 %11 %12 %13 %14 %15 %16 "
+    "%17 %18 %19 %1A %1B %1C %1D %1E %1F %20 %21 %22 %23 %24 %25 %26 %27 %28 %29 %2A %2B %2C - . "
+    "%2F 0 1 2 3 4 5 6 7 8 9 %3A %3B %3C %3D %3E %3F %40 A B C D E F G H I J K L M N O P Q R S T "
+    "U V W X Y Z %5B %5C %5D %5E _ %60 a b c d e f g h i j k l m n o p q r s t u v w x y z %7B "
+    "%7C %7D %7E %7F"
+).split()
 
 
 # Escaped text of recent values: most of a hit's values (page name, URL, technology fields, ...) repeat

@@ -146,9 +146,7 @@ def _indexed_name(key):
     return None
 
 
-_KEYS = {}
-for _name, _key in WIRE_KEYS:
-    _KEYS[_name] = _key
+_KEYS = dict(WIRE_KEYS)  # one call, not a loop: the module is part of every page's start
 _NAMES = [row[0] for row in WIRE_KEYS]
 _PAGE_START = _NAMES.index("purchaseID")
 _INDEXED_AT = _NAMES.index(INDEXED)
@@ -223,9 +221,9 @@ TRANSIENT = (
 ).split()
 
 # Cleared by clearVars() besides every prop/eVar/hier/list.
-_CLEARED_NAMED = {}
-for _n in "channel events products purchaseID transactionID state zip campaign".split():
-    _CLEARED_NAMED[_n] = True
+_CLEARED_NAMED = dict.fromkeys(
+    "channel events products purchaseID transactionID state zip campaign".split(), True
+)
 
 
 def is_cleared(name):
@@ -240,11 +238,7 @@ BLOCKS = {"contextData": "c", "clientHints": "h", "retrieveLightData": "mts"}
 # Sent without escaping: they are escaped when the link call fills them.
 PRE_ESCAPED = ("pe", "pev1", "pev2", "pev3")
 
-_KNOWN = {}  # the named variables (tracked or configuration); indexed_key knows the others
-for _n in _NAMES:
-    _KNOWN[_n] = True
-for _n in CONFIG:
-    _KNOWN[_n] = True
+_KNOWN = dict.fromkeys(_NAMES + CONFIG, True)  # the named variables; indexed_key knows the others
 del _KNOWN[INDEXED]
 
 

@@ -205,3 +205,13 @@ def test_utf16_slice_matches_utf16_code_units(text, start, end):
     lo, hi = sorted((min(start, len(units) // 2), min(end, len(units) // 2)))
     expected = units[2 * lo : 2 * hi].decode("utf-16-le", "surrogatepass")
     assert utf16_slice(text, start, end) == expected
+
+
+def test_the_written_out_ascii_table_is_the_escape_rule():
+    from appmeasurement.escaping import _ASCII_TABLE
+
+    expected = [ch if ch in UNRESERVED else "%%%02X" % code for code, ch in ((c, chr(c)) for c in range(128))]
+    wrong = [(code, got, want) for code, (got, want) in enumerate(zip(_ASCII_TABLE, expected)) if got != want]
+    assert len(_ASCII_TABLE) == 128 and not wrong, (
+        f"(code, table, rule): {wrong[:5]}; {len(_ASCII_TABLE)} entries"
+    )
