@@ -304,9 +304,10 @@ def _reader(table):
                 continue
             if key not in variables:  # the first row wins: vmf is visitorMigrationServer, v0 is campaign
                 variables[key] = name
-        _READER["variables"] = variables
-        _READER["extra"] = {key: label for key, label in EXTRA_KEYS}
-        _READER["blocks"] = {key: label for key, label in BLOCK_NAMES}
+        extra = {key: label for key, label in EXTRA_KEYS}
+        blocks = {key: label for key, label in BLOCK_NAMES}
+        # One update: a collector thread that reads them meanwhile sees all three or none.
+        _READER.update({"variables": variables, "extra": extra, "blocks": blocks})
     return _READER[table]
 
 
