@@ -459,24 +459,28 @@ def _hit_path(rsid, i):
     return "/b/ss/%s/1/JS-2.27.0/s%d?%s" % (rsid, 10**12 + i, query)
 
 
+async def _get_hit(reader, writer, host, port, path):
+    """One hit GET on an open keep-alive connection: (ms to the whole answer, HTTP status)."""
+    request = "GET %s HTTP/1.1\r\nHost: %s:%d\r\nAccept: image/*\r\n\r\n" % (path, host, port)
+    started = time.perf_counter()
+    writer.write(request.encode())
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    if length:
+        await reader.readexactly(length)
+    return (time.perf_counter() - started) * 1000, int(head.split(b" ", 2)[1])
+
+
 async def _load_worker(host, port, paths, latencies, statuses, deadline):
     reader, writer = await asyncio.open_connection(host, port)
     try:
         while paths and time.monotonic() < deadline:
-            path = paths.pop()
-            request = "GET %s HTTP/1.1\r\nHost: %s:%d\r\nAccept: image/*\r\n\r\n" % (path, host, port)
-            started = time.perf_counter()
-            writer.write(request.encode())
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = 0
-            for line in head.split(b"\r\n")[1:]:
-                name, _, value = line.partition(b":")
-                if name.strip().lower() == b"content-length":
-                    length = int(value)
-            if length:
-                await reader.readexactly(length)
-            latencies.append((time.perf_counter() - started) * 1000)
-            status = int(head.split(b" ", 2)[1])
+            ms, status = await _get_hit(reader, writer, host, port, paths.pop())
+            latencies.append(ms)
             statuses[status] = statuses.get(status, 0) + 1
     finally:
         writer.close()
@@ -491,15 +495,7 @@ async def _paced_worker(host, port, paths, latencies, first_at, interval_s):
             wait = first_at + k * interval_s - loop.time()
             if wait > 0:
                 await asyncio.sleep(wait)  # pacing the offered load, not waiting for a result
-            request = "GET %s HTTP/1.1\r\nHost: %s:%d\r\nAccept: image/*\r\n\r\n" % (path, host, port)
-            started = time.perf_counter()
-            writer.write(request.encode())
-            head = await reader.readuntil(b"\r\n\r\n")
-            for line in head.split(b"\r\n")[1:]:
-                name, _, value = line.partition(b":")
-                if name.strip().lower() == b"content-length" and int(value):
-                    await reader.readexactly(int(value))
-            latencies.append((time.perf_counter() - started) * 1000)
+            latencies.append((await _get_hit(reader, writer, host, port, path))[0])
     finally:
         writer.close()
 
