@@ -22,6 +22,10 @@ Fixtures
     A failing test gets them (and the collector's recent output) appended to its report.
 ``requests_log``
     A list that fills with the URL of every request the page's browser context makes.
+``embed_site``
+    The page, routed so that examples/embed/ (the one-tag loader's example site, ``EMBED_SITE``) asks
+    its loader for the test's ``interpreter`` (the pages say ``data-interpreter="mpy"``), and with the
+    site's download and outbound links kept from navigating (their onclick still tracks).
 ``open_pyscript_page``
     ``open_pyscript_page(page, path, ready_js=READY_JS, *, ready_selector=None, interpreter=None,
     timeout_ms=60000) -> page``: go to ``collector.url + path`` and wait until the page says it is ready.
@@ -124,6 +128,25 @@ def requests_log(page):
     urls = []
     page.context.on("request", lambda request: urls.append(request.url))
     return urls
+
+
+EMBED_SITE = "/examples/embed/"
+
+
+@pytest.fixture
+def embed_site(page, interpreter, collector):
+    if interpreter == "py":
+
+        def use_pyodide(route):
+            body = route.fetch().text().replace('data-interpreter="mpy"', 'data-interpreter="py"')
+            route.fulfill(body=body, headers={"content-type": "text/html; charset=utf-8"})
+
+        page.route(f"{collector.url}{EMBED_SITE}*.html", use_pyodide)
+        page.route(f"{collector.url}{EMBED_SITE}", use_pyodide)
+    page.add_init_script(
+        "addEventListener('click', e => { if (e.target.closest('#download, #outbound')) e.preventDefault(); });"
+    )
+    return page
 
 
 @pytest.fixture

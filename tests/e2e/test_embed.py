@@ -2,48 +2,17 @@
 
 The site is examples/embed/: plain HTML with AppMeasurement-style JavaScript and the documented loader
 tag (``data-interpreter="mpy"``). For the Pyodide runs the browser gets the same pages with
-``data-interpreter="py"`` (a Playwright route rewrites the tag, nothing else). The build runs first
-(``npm run build``, i.e. scripts/build.py), so the test uses the artifacts a user would.
+``data-interpreter="py"`` (a Playwright route rewrites the tag, nothing else: the ``embed_site``
+fixture of tests/e2e/conftest.py). The build runs first (``npm run build``, i.e. scripts/build.py,
+before the collector starts), so the test uses the artifacts a user would.
 
     .venv/bin/python -m pytest tests/e2e/test_embed.py -k "not mpy"
 """
 
-import subprocess
-import sys
-from pathlib import Path
+from tests.e2e.conftest import EMBED_SITE
 
-import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-SITE = "/examples/embed/"
 RSID = "embeddemo"
 LIVE = "document.documentElement.dataset.appmeasurement === 'live'"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def built():
-    result = subprocess.run(
-        [sys.executable, "scripts/build.py"], cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
-    assert result.returncode == 0, f"the build failed:\n{result.stdout}\n{result.stderr}"
-
-
-@pytest.fixture
-def site(page, interpreter, collector):
-    """The example site, served by the collector, with the loader asking for ``interpreter``."""
-    if interpreter == "py":
-
-        def use_pyodide(route):
-            body = route.fetch().text().replace('data-interpreter="mpy"', 'data-interpreter="py"')
-            route.fulfill(body=body, headers={"content-type": "text/html; charset=utf-8"})
-
-        page.route(f"{collector.url}{SITE}*.html", use_pyodide)
-        page.route(f"{collector.url}{SITE}", use_pyodide)
-    # Keep the download and the outbound link on the page: their onclick tracks, nothing navigates.
-    page.add_init_script(
-        "addEventListener('click', e => { if (e.target.closest('#download, #outbound')) e.preventDefault(); });"
-    )
-    return page
 
 
 def variables(hit):
@@ -62,9 +31,9 @@ def shown_hits(page, n):
     )
 
 
-def test_example_site_tracks_pages_links_and_a_form(collector, site, interpreter):
-    page = site
-    page.goto(collector.url + SITE)
+def test_example_site_tracks_pages_links_and_a_form(collector, embed_site, interpreter):
+    page = embed_site
+    page.goto(collector.url + EMBED_SITE)
     wait_live(page)
     [home] = collector.wait_for_hits(1, rsid=RSID)
     got = variables(home)
@@ -104,7 +73,7 @@ def test_example_site_tracks_pages_links_and_a_form(collector, site, interpreter
     download, outbound = collector.wait_for_hits(7, rsid=RSID)[5:]
     assert (variables(download)["pe"], variables(download)["pev1"]) == (
         "lnk_d",
-        collector.url + SITE + "files/size-guide.pdf",
+        collector.url + EMBED_SITE + "files/size-guide.pdf",
     ), variables(download)
     assert (variables(outbound)["pe"], variables(outbound)["pev2"], outbound["transport"]) == (
         "lnk_e",
@@ -149,10 +118,12 @@ addEventListener("DOMContentLoaded", () => {
 """
 
 
-def test_clicks_before_python_is_ready_arrive_in_order_with_their_variables(collector, site, interpreter):
-    page = site
+def test_clicks_before_python_is_ready_arrive_in_order_with_their_variables(
+    collector, embed_site, interpreter
+):
+    page = embed_site
     page.add_init_script(EARLY_CLICKS)
-    page.goto(collector.url + SITE)
+    page.goto(collector.url + EMBED_SITE)
     wait_live(page)
     early = page.evaluate("window.early")
     assert (early["state"], early["replayState"]) == ("queue", "replay"), (

@@ -10,13 +10,8 @@ hint. ``benchmarks/bench.py`` measures what the hints save over a 40 ms round tr
     .venv/bin/python -m pytest tests/e2e/test_preload.py -k "not mpy"
 """
 
-import subprocess
-import sys
-from pathlib import Path
+from tests.e2e.conftest import EMBED_SITE
 
-import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
 MPY = "/node_modules/@micropython/micropython-webassembly-pyscript/"
 PYODIDE = "/node_modules/pyodide/"
 INTERPRETER_FILES = {
@@ -41,14 +36,6 @@ REQUESTS_JS = """() => {
     const requests = performance.getEntriesByType("resource").map((e) => [path(e.name), e.initiatorType]);
     return {hints, requests};
 }"""
-
-
-@pytest.fixture(scope="module", autouse=True)
-def built():
-    result = subprocess.run(
-        [sys.executable, "scripts/build.py"], cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
-    assert result.returncode == 0, f"the build failed:\n{result.stdout}\n{result.stderr}"
 
 
 def check_each_hint_used_once(page, expected):
@@ -87,14 +74,8 @@ def test_preload_none_turns_the_hints_off_and_the_page_still_starts(page, open_p
     assert BUNDLE[interpreter] in fetched, f"expected {BUNDLE[interpreter]} among {fetched}"
 
 
-def test_the_script_tag_loader_preloads_the_interpreter_and_the_bundle(page, collector, interpreter):
-    if interpreter == "py":
-
-        def use_pyodide(route):
-            body = route.fetch().text().replace('data-interpreter="mpy"', 'data-interpreter="py"')
-            route.fulfill(body=body, headers={"content-type": "text/html; charset=utf-8"})
-
-        page.route(f"{collector.url}/examples/embed/", use_pyodide)
-    page.goto(f"{collector.url}/examples/embed/")
+def test_the_script_tag_loader_preloads_the_interpreter_and_the_bundle(embed_site, collector, interpreter):
+    page = embed_site
+    page.goto(collector.url + EMBED_SITE)
     page.wait_for_function("document.documentElement.dataset.appmeasurement === 'live'", timeout=60_000)
     check_each_hint_used_once(page, INTERPRETER_FILES[interpreter] + [BUNDLE[interpreter]])
