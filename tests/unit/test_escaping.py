@@ -210,7 +210,7 @@ def test_utf16_slice_matches_utf16_code_units(text, start, end):
 def test_the_written_out_ascii_table_is_the_escape_rule():
     from appmeasurement.escaping import _ASCII_TABLE
 
-    expected = [ch if ch in UNRESERVED else "%%%02X" % code for code, ch in ((c, chr(c)) for c in range(128))]
+    expected = [chr(code) if chr(code) in UNRESERVED else "%%%02X" % code for code in range(128)]
     wrong = [(code, got, want) for code, (got, want) in enumerate(zip(_ASCII_TABLE, expected)) if got != want]
     assert len(_ASCII_TABLE) == 128 and not wrong, (
         f"(code, table, rule): {wrong[:5]}; {len(_ASCII_TABLE)} entries"

@@ -1,6 +1,9 @@
 """The public API: s_gi / AppMeasurement, bad input, contextData, overrides, clearVars, links."""
 
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -507,10 +510,6 @@ TRACK_TIME = [
 
 
 def test_the_track_call_stages_are_imported_by_the_first_track_call_not_at_start_up():
-    import subprocess
-    import sys
-    from pathlib import Path
-
     root = Path(__file__).resolve().parents[2]
     run = subprocess.run([sys.executable, "-c", _STARTUP_SCRIPT], cwd=root, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
